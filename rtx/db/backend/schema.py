@@ -1,0 +1,52 @@
+"""Schema editor that writes foreign keys and indexes the way the legacy schema has them.
+
+Django 5.2 emulates ``on_delete`` in Python only and names foreign keys with a hash.
+Programs other than Django (the Go trading engine, psql sessions) delete rows too, so
+here the database itself carries the rule:
+
+* every foreign key is ``<table>_<column>_fkey`` (PostgreSQL's own naming, which the
+  Go tool's databases have), not deferrable, with ``ON DELETE CASCADE`` for
+  ``models.CASCADE`` and ``ON DELETE SET NULL`` for ``models.SET_NULL``;
+* no implicit ``varchar_pattern_ops`` ("_like") index is added next to a unique or
+  primary-key varchar column: every index of this project is declared, by name, in
+  a model's ``Meta.indexes``.
+"""
+
+from django.db import models
+from django.db.backends.ddl_references import Statement
+from django.db.backends.postgresql import schema
+
+ON_DELETE_SQL = {
+    models.CASCADE: " ON DELETE CASCADE",
+    models.SET_NULL: " ON DELETE SET NULL",
+}
+
+# PostgreSQL truncates identifiers longer than this many bytes.
+MAX_IDENTIFIER_BYTES = 63
+
+
+def foreign_key_name(table: str, column: str) -> str:
+    """PostgreSQL's default name for a single-column foreign key."""
+    name = f"{table}_{column}_fkey"
+    if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+        raise ValueError(f"foreign key name {name!r} is longer than 63 bytes")
+    return name
+
+
+class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
+    # Added columns get their foreign key as a separate ALTER TABLE, built below.
+    sql_create_column_inline_fk = None  # type: ignore[assignment]
+    # Django's version first runs SET CONSTRAINTS ... IMMEDIATE, which PostgreSQL
+    # refuses for a constraint that is not deferrable.
+    sql_delete_fk = "ALTER TABLE %(table)s DROP CONSTRAINT %(name)s"
+
+    def _create_fk_sql(self, model, field, suffix):  # type: ignore[no-untyped-def]
+        statement: Statement = super()._create_fk_sql(model, field, suffix)  # type: ignore[misc]
+        name = self.quote_name(foreign_key_name(model._meta.db_table, field.column))
+        on_delete = ON_DELETE_SQL.get(field.remote_field.on_delete, "")
+        statement.parts["name"] = name  # type: ignore[assignment]
+        statement.parts["deferrable"] = on_delete  # type: ignore[assignment]
+        return statement
+
+    def _create_like_index_sql(self, model, field):  # type: ignore[no-untyped-def]
+        return None

@@ -1,0 +1,120 @@
+"""Settings shared by every environment, read from the environment through django-environ.
+
+A ``.env`` file in the working directory, or else in the project root, is read first
+(like the Go tool's godotenv); variables already set in the environment win over it.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+for candidate in (Path.cwd() / ".env", BASE_DIR / ".env"):
+    if candidate.is_file():
+        env.read_env(candidate)
+        break
+
+ENVIRONMENT = env.str("ENVIRONMENT", default="development")
+
+DEVELOPMENT_SECRET_KEY = "rtx-schema-development-only-not-secret"
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+
+
+def database_from_environment() -> dict[str, object]:
+    """DATABASE_URL when it is set, otherwise the Go tool's DB_* variables and defaults."""
+    if env.str("DATABASE_URL", default=""):
+        database = env.db_url("DATABASE_URL")
+    else:
+        database = {
+            "HOST": env.str("DB_HOST", default="localhost"),
+            "PORT": env.int("DB_PORT", default=5432),
+            "NAME": env.str("DB_NAME", default="trading_engine"),
+            "USER": env.str("DB_USER", default="postgres"),
+            "PASSWORD": env.str("DB_PASSWORD", default=""),
+            "OPTIONS": {"sslmode": env.str("DB_SSL_MODE", default="disable")},
+        }
+    database["ENGINE"] = "rtx.db.backend"
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("application_name", env.str("DB_APPLICATION_NAME", default="rtx-schema"))
+    return database
+
+
+DATABASES = {"default": database_from_environment()}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rtx",
+    "adminpanel",
+    "accounts",
+    "trading",
+    "risk",
+    "fixapi",
+]
+
+AUTH_USER_MODEL = "adminpanel.AdminUser"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rtx.urls"
+WSGI_APPLICATION = "rtx.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# rtx_migrate: which versions exist, and how long DDL may wait or run.
+RTX_VERSIONS = env.str("RTX_VERSIONS", default="rtx.versions.VERSIONS")
+RTX_LOCK_WAIT_SECONDS = env.float("RTX_LOCK_WAIT_SECONDS", default=60.0)
+RTX_LOCK_TIMEOUT = env.str("RTX_LOCK_TIMEOUT", default="5s")
+RTX_STATEMENT_TIMEOUT = env.str("RTX_STATEMENT_TIMEOUT", default="15min")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"timestamped": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "timestamped"}},
+    "loggers": {"rtx": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="WARNING")}},
+}
