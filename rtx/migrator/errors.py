@@ -1,0 +1,60 @@
+"""Failures of a migration run. Each carries the exit status the command ends with.
+
+The statuses are documented in the README ("Exit codes"); scripts rely on them.
+"""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    SUCCESS = 0
+    MIGRATION_FAILED = 1
+    USAGE = 2
+    DATABASE_UNREACHABLE = 3
+    MIGRATION_LOCKED = 4
+    TABLE_LOCK_TIMEOUT = 5
+    CHECKSUM_MISMATCH = 6
+    PENDING = 7
+    UNRECOGNISED_DATABASE = 8
+
+
+class MigratorError(Exception):
+    exit_code = ExitCode.MIGRATION_FAILED
+
+
+class RequestRefused(MigratorError):
+    """The request cannot be carried out as asked (unknown version, nothing to roll back, ...)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class RegistryInvalid(MigratorError):
+    """The version registry does not match the migrations on disk."""
+
+    exit_code = ExitCode.USAGE
+
+
+class DatabaseUnreachable(MigratorError):
+    exit_code = ExitCode.DATABASE_UNREACHABLE
+
+
+class MigrationLocked(MigratorError):
+    exit_code = ExitCode.MIGRATION_LOCKED
+
+
+class TableLockTimeout(MigratorError):
+    exit_code = ExitCode.TABLE_LOCK_TIMEOUT
+
+
+class ChecksumMismatch(MigratorError):
+    exit_code = ExitCode.CHECKSUM_MISMATCH
+
+
+class MigrationFailed(MigratorError):
+    exit_code = ExitCode.MIGRATION_FAILED
+
+
+class UnrecognisedDatabase(MigratorError):
+    """The database holds a schema this tool did not build and will not touch."""
+
+    exit_code = ExitCode.UNRECOGNISED_DATABASE

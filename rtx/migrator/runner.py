@@ -1,0 +1,403 @@
+"""Planning and applying versions: the work behind every ``rtx_migrate`` verb.
+
+A version moves as one unit. Its Django migrations and its ``schema_migrations`` row
+commit in one transaction, or nothing of it does. A version whose only migration is
+non-atomic (``CREATE INDEX CONCURRENTLY``) runs outside a transaction, and its row is
+written once it has succeeded. Progress goes to a callback; nothing here prints.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg.errors
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DatabaseError, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.migration import Migration
+from django.db.migrations.recorder import MigrationRecorder
+
+from rtx.migrator import lock, mirror
+from rtx.migrator.checksum import version_checksum
+from rtx.migrator.database import describe
+from rtx.migrator.errors import (
+    ChecksumMismatch,
+    MigrationFailed,
+    RegistryInvalid,
+    RequestRefused,
+    TableLockTimeout,
+    UnrecognisedDatabase,
+)
+from rtx.migrator.registry import Registry, Version, join_key
+
+Plan = list[tuple[Migration, bool]]
+
+
+@dataclass(frozen=True)
+class Step:
+    version: Version
+    backwards: bool
+    plan: Plan
+
+    @property
+    def atomic(self) -> bool:
+        return all(migration.atomic for migration, _ in self.plan)
+
+    @property
+    def verb(self) -> str:
+        return "Reverting" if self.backwards else "Applying"
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    step: Step
+
+
+@dataclass(frozen=True)
+class MigrationDone:
+    migration: str
+    backwards: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class StepDone:
+    step: Step
+    seconds: float
+
+
+Event = StepStarted | MigrationDone | StepDone
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long DDL may wait for a table lock, and run, before PostgreSQL cancels it."""
+
+    lock_timeout: str = "5s"
+    statement_timeout: str = "15min"
+
+
+@dataclass
+class VersionState:
+    number: int
+    name: str
+    state: str  # applied, pending or partial
+    migrations: list[str]
+    applied_migrations: int
+    applied_at: datetime | None = None
+    duration_ms: int | None = None
+    applied_by: str | None = None
+    applied_with: str | None = None
+    checksum: str | None = None  # ok, changed, "not recorded" (Go tool), or None (no row)
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} ({self.name})"
+
+
+@dataclass
+class Status:
+    database: str
+    current: int
+    latest: int
+    versions: list[VersionState]
+    foreign_versions: list[dict[str, Any]] = field(default_factory=list)
+    running: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[VersionState]:
+        return [version for version in self.versions if version.state != "applied"]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["pending"] = [version.number for version in self.pending]
+        return data
+
+
+def current_version(registry: Registry, applied: set[int]) -> int:
+    """The highest version below which every version is applied."""
+    current = 0
+    for version in registry.versions:
+        if version.number not in applied:
+            break
+        current = version.number
+    return current
+
+
+class Migrator:
+    def __init__(
+        self,
+        connection: BaseDatabaseWrapper,
+        registry: Registry,
+        *,
+        report: Callable[[Event], None] = lambda event: None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        self.connection = connection
+        self.registry = registry
+        self.report = report
+        self.timeouts = timeouts or Timeouts()
+        self._current_migration: str | None = None
+        self._migration_started = 0.0
+
+    # -- reading -------------------------------------------------------------------
+
+    def loader(self) -> MigrationLoader:
+        return MigrationLoader(self.connection)
+
+    def status(self) -> Status:
+        loader = self.loader()
+        applied = loader.applied_migrations or {}
+        rows = mirror.read_rows(self.connection)
+        versions = [
+            self._version_state(version, applied, rows, loader)
+            for version in self.registry.versions
+        ]
+        running = lock.holder(self.connection)
+        return Status(
+            database=describe(self.connection),
+            current=current_version(
+                self.registry, {v.number for v in versions if v.state == "applied"}
+            ),
+            latest=self.registry.latest,
+            versions=versions,
+            foreign_versions=[
+                {"version": row.version, "name": row.name, "applied_at": row.applied_at}
+                for number, row in rows.items()
+                if not self.registry.knows(number)
+            ],
+            running=running.describe() if running else None,
+            problems=self.registry.problems(loader),
+        )
+
+    def _version_state(
+        self,
+        version: Version,
+        applied: Any,
+        rows: dict[int, mirror.MirrorRow],
+        loader: MigrationLoader,
+    ) -> VersionState:
+        done = sum(1 for key in version.keys if key in applied)
+        state = "applied" if done == len(version.keys) else "partial" if done else "pending"
+        result = VersionState(version.number, version.name, state, list(version.migrations), done)
+        row = rows.get(version.number)
+        if row is not None:
+            result.applied_at = row.applied_at
+            result.duration_ms = row.duration_ms
+            result.applied_by = row.applied_by
+            result.applied_with = row.applied_with
+            if row.written_by_go_tool:
+                result.checksum = "not recorded"
+            elif row.checksum == version_checksum(version, loader):
+                result.checksum = "ok"
+            else:
+                result.checksum = "changed"
+        return result
+
+    # -- planning ------------------------------------------------------------------
+
+    def plan(self, target: int) -> list[Step]:
+        """The steps from the database's state to exactly version ``target``."""
+        if target != 0:
+            self.registry.get(target)
+        loader = self.loader()
+        self.registry.check(loader)
+        executor = MigrationExecutor(self.connection)
+        applied = dict(executor.loader.applied_migrations or {})
+        steps = []
+        for version in self.registry.versions:
+            if version.number <= target:
+                steps += self._step(executor, applied, version, backwards=False)
+        for version in reversed(self.registry.versions):
+            if version.number > target:
+                steps += self._step(executor, applied, version, backwards=True)
+        return steps
+
+    def _step(
+        self,
+        executor: MigrationExecutor,
+        applied: dict[tuple[str, str], Any],
+        version: Version,
+        *,
+        backwards: bool,
+    ) -> list[Step]:
+        apps = {key[0] for key in version.keys}
+        state_of = version.number - 1 if backwards else version.number
+        executor.loader.applied_migrations = applied
+        plan = executor.migration_plan(self.registry.targets(state_of, apps))
+        if not plan:
+            return []
+        for migration, _ in plan:
+            key = (migration.app_label, migration.name)
+            owner = self.registry.version_of(key)
+            if owner is not version:
+                verb = "revert" if backwards else "apply"
+                raise RegistryInvalid(
+                    f"to {verb} version {version.label}, Django would also {verb} "
+                    f"{join_key(key)} of version {owner.number if owner else '(none)'}; "
+                    "fix the dependencies between the versions"
+                )
+            if backwards:
+                self._refuse_irreversible(version, migration)
+                applied.pop(key, None)
+            else:
+                applied[key] = migration
+        return [Step(version, backwards, plan)]
+
+    @staticmethod
+    def _refuse_irreversible(version: Version, migration: Migration) -> None:
+        for operation in migration.operations:
+            if not operation.reversible:
+                raise RequestRefused(
+                    f"version {version.label} cannot be rolled back: migration "
+                    f"{migration.app_label}.{migration.name} has an irreversible operation "
+                    f"({operation.describe()}); nothing was changed"
+                )
+
+    def sql(self, step: Step) -> list[tuple[str, list[str]]]:
+        """The SQL each migration of a step would run, for ``-dry-run``.
+
+        One migration at a time, as ``sqlmigrate`` does: the loader builds each one's
+        starting state from the graph, which is right in both directions.
+        """
+        loader = self.loader()
+        return [
+            (
+                f"{migration.app_label}.{migration.name}",
+                # collect_sql() is what sqlmigrate uses; django-stubs does not declare it.
+                loader.collect_sql([(migration, backwards)]),  # type: ignore[attr-defined]
+            )
+            for migration, backwards in step.plan
+        ]
+
+    # -- changing ------------------------------------------------------------------
+
+    def init(self) -> None:
+        """Create Django's and the legacy tracking tables; safe to repeat."""
+        MigrationRecorder(self.connection).ensure_schema()
+        mirror.ensure_table(self.connection)
+
+    def refuse_unsafe(self, status: Status) -> None:
+        """Stop before changing a database whose history this tool cannot vouch for."""
+        for version in status.versions:
+            if version.checksum == "not recorded" and version.state != "applied":
+                raise UnrecognisedDatabase(
+                    f"schema_migrations records version {version.label} as "
+                    "applied by the Go migration tool, but Django's migration history does "
+                    "not have it: this database was built by the Go tool, and adopting such "
+                    "databases is not supported yet; nothing was changed"
+                )
+        changed = [version for version in status.versions if version.checksum == "changed"]
+        if changed:
+            version = changed[0]
+            raise ChecksumMismatch(
+                f"version {version.label} was edited after it was applied "
+                "(its checksum no longer matches schema_migrations): restore its migration "
+                "files as deployed and put the change in a new version; nothing was changed"
+            )
+
+    def prepare(self) -> Status:
+        """Set timeouts, create tracking tables, check safety, and resync the mirror."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, false)", [self.timeouts.lock_timeout]
+            )
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false)",
+                [self.timeouts.statement_timeout],
+            )
+        self.init()
+        status = self.status()
+        self.refuse_unsafe(status)
+        mirror.sync(self.connection, self.registry, self.loader())
+        return status
+
+    def run(self, steps: list[Step]) -> None:
+        final_state = None
+        for step in steps:
+            final_state = self._run_step(step)
+        if steps and not steps[-1].backwards:
+            # What `manage.py migrate` does after applying: content types and permissions.
+            # After a rollback there is nothing to create, and the tables may be gone.
+            emit_post_migrate_signal(
+                0, False, self.connection.alias, apps=final_state.apps, plan=None
+            )
+
+    def _run_step(self, step: Step) -> Any:
+        self.report(StepStarted(step))
+        started = time.monotonic()
+        self._current_migration = None
+        executor = MigrationExecutor(self.connection, progress_callback=self._progress)
+        try:
+            if step.atomic:
+                with transaction.atomic(using=self.connection.alias):
+                    state = executor.migrate([], plan=step.plan)
+                    self._record(step, started)
+            else:
+                state = executor.migrate([], plan=step.plan)
+                with transaction.atomic(using=self.connection.alias):
+                    self._record(step, started)
+        except Exception as error:
+            raise self._failure(step, error) from error
+        self.report(StepDone(step, time.monotonic() - started))
+        return state
+
+    def _record(self, step: Step, started: float) -> None:
+        if step.backwards:
+            mirror.remove(self.connection, step.version)
+        else:
+            mirror.record(
+                self.connection,
+                step.version,
+                checksum=version_checksum(step.version, self.loader()),
+                duration_ms=round((time.monotonic() - started) * 1000),
+                applied_with="rtx_migrate",
+            )
+
+    def _progress(
+        self, action: str, migration: Migration | None = None, fake: bool | None = None, /
+    ) -> None:
+        if migration is None:
+            return
+        key = f"{migration.app_label}.{migration.name}"
+        if action.endswith("_start"):
+            self._current_migration = key
+            self._migration_started = time.monotonic()
+        elif action.endswith("_success"):
+            self.report(
+                MigrationDone(
+                    key, action.startswith("unapply"), time.monotonic() - self._migration_started
+                )
+            )
+
+    def _failure(self, step: Step, error: Exception) -> Exception:
+        where = f"migration {self._current_migration}" if self._current_migration else "bookkeeping"
+        verb = "revert" if step.backwards else "apply"
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        outcome = (
+            f"nothing of version {step.version.number} was changed"
+            if step.atomic
+            else "the migration is not atomic: look for INVALID indexes "
+            "(SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid), drop them, "
+            "and run again"
+        )
+        if isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
+            return TableLockTimeout(
+                f"could not {verb} version {step.version.label}: {where} waited longer than "
+                f"lock_timeout ({self.timeouts.lock_timeout}) for a table lock; {outcome}. "
+                "Retry when traffic allows, or raise RTX_LOCK_TIMEOUT"
+            )
+        if isinstance(error, DatabaseError) or isinstance(error.__cause__, psycopg.Error):
+            return MigrationFailed(
+                f"could not {verb} version {step.version.label}: "
+                f"{where} failed: {detail}; {outcome}"
+            )
+        return MigrationFailed(
+            f"could not {verb} version {step.version.label}: {where} raised "
+            f"{type(error).__name__}: {detail}; {outcome}"
+        )

@@ -1,0 +1,40 @@
+"""The version registry: which Django migrations make up each schema version.
+
+Version numbers are the seed's sequential integers and what ``schema_migrations``
+records. Number 7 is reserved (the Go tool's ``analytics_dashboard_schema``).
+To add a version, see "Creating New Migrations" in the README.
+"""
+
+from rtx.migrator.registry import Version
+
+VERSIONS = (
+    Version(
+        1,
+        "initial_schema",
+        (
+            "contenttypes.0001_initial",
+            "contenttypes.0002_remove_content_type_name",
+            "auth.0001_initial",
+            "auth.0002_alter_permission_name_max_length",
+            "auth.0003_alter_user_email_max_length",
+            "auth.0004_alter_user_username_opts",
+            "auth.0005_alter_user_last_login_null",
+            "auth.0006_require_contenttypes_0002",
+            "auth.0007_alter_validators_add_error_messages",
+            "auth.0008_alter_user_username_max_length",
+            "auth.0009_alter_user_last_name_max_length",
+            "auth.0010_alter_group_name_max_length",
+            "auth.0011_update_proxy_permissions",
+            "auth.0012_alter_user_first_name_max_length",
+            "accounts.0001_initial",
+            "trading.0001_initial",
+            "risk.0001_initial",
+            "adminpanel.0001_initial",
+            "fixapi.0001_initial",
+            "admin.0001_initial",
+            "admin.0002_logentry_remove_auto_add",
+            "admin.0003_logentry_add_action_flag_choices",
+            "sessions.0001_initial",
+        ),
+    ),
+)
