@@ -6,7 +6,7 @@ exists, a migration depends only on migrations of its own or earlier versions, a
 migration that cannot run in a transaction (``atomic = False``) is alone in its version.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -174,7 +174,3 @@ class Registry:
         found = self.problems(loader)
         if found:
             raise RegistryInvalid(f"the version registry is invalid: {found[0]}")
-
-
-def migrations_of(versions: Sequence[Version]) -> list[MigrationKey]:
-    return [key for version in versions for key in version.keys]

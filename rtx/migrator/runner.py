@@ -226,17 +226,18 @@ class Migrator:
         *,
         backwards: bool,
     ) -> list[Step]:
+        touched = [key for key in version.keys if key in applied]
+        if (backwards and not touched) or (not backwards and len(touched) == len(version.keys)):
+            return []
         apps = {key[0] for key in version.keys}
         state_of = version.number - 1 if backwards else version.number
         executor.loader.applied_migrations = applied
         plan = executor.migration_plan(self.registry.targets(state_of, apps))
-        if not plan:
-            return []
-        for migration, _ in plan:
+        verb = "revert" if backwards else "apply"
+        for migration, direction in plan:
             key = (migration.app_label, migration.name)
             owner = self.registry.version_of(key)
-            if owner is not version:
-                verb = "revert" if backwards else "apply"
+            if owner is not version or direction != backwards:
                 raise RegistryInvalid(
                     f"to {verb} version {version.label}, Django would also {verb} "
                     f"{join_key(key)} of version {owner.number if owner else '(none)'}; "
@@ -302,26 +303,26 @@ class Migrator:
             )
 
     def prepare(self) -> Status:
-        """Set timeouts, create tracking tables, check safety, and resync the mirror."""
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, false)", [self.timeouts.lock_timeout]
-            )
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, false)",
-                [self.timeouts.statement_timeout],
-            )
-        self.init()
+        """Check safety before touching anything, then set up tracking and session limits."""
         status = self.status()
         self.refuse_unsafe(status)
+        self.init()
         mirror.sync(self.connection, self.registry, self.loader())
+        with self.connection.cursor() as cursor:
+            for name, value in (
+                ("lock_timeout", self.timeouts.lock_timeout),
+                ("statement_timeout", self.timeouts.statement_timeout),
+                # PostgreSQL 14+: a killed rtx_migrate must not leave its backend running DDL.
+                ("client_connection_check_interval", "1s"),
+            ):
+                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
         return status
 
     def run(self, steps: list[Step]) -> None:
         final_state = None
         for step in steps:
             final_state = self._run_step(step)
-        if steps and not steps[-1].backwards:
+        if final_state is not None and not steps[-1].backwards:
             # What `manage.py migrate` does after applying: content types and permissions.
             # After a rollback there is nothing to create, and the tables may be gone.
             emit_post_migrate_signal(

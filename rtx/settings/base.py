@@ -4,9 +4,12 @@ A ``.env`` file in the working directory, or else in the project root, is read f
 (like the Go tool's godotenv); variables already set in the environment win over it.
 """
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -15,6 +18,17 @@ for candidate in (Path.cwd() / ".env", BASE_DIR / ".env"):
     if candidate.is_file():
         env.read_env(candidate)
         break
+
+
+def typed(reader: Callable[..., Any], name: str, **options: Any) -> Any:
+    """``env.int`` and the like, with a one-line error that names the variable."""
+    try:
+        return reader(name, **options)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={env.str(name)!r} is not a valid {reader.__name__}"
+        ) from None
+
 
 ENVIRONMENT = env.str("ENVIRONMENT", default="development")
 
@@ -31,7 +45,7 @@ def database_from_environment() -> dict[str, object]:
     else:
         database = {
             "HOST": env.str("DB_HOST", default="localhost"),
-            "PORT": env.int("DB_PORT", default=5432),
+            "PORT": typed(env.int, "DB_PORT", default=5432),
             "NAME": env.str("DB_NAME", default="trading_engine"),
             "USER": env.str("DB_USER", default="postgres"),
             "PASSWORD": env.str("DB_PASSWORD", default=""),
@@ -107,7 +121,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # rtx_migrate: which versions exist, and how long DDL may wait or run.
 RTX_VERSIONS = env.str("RTX_VERSIONS", default="rtx.versions.VERSIONS")
-RTX_LOCK_WAIT_SECONDS = env.float("RTX_LOCK_WAIT_SECONDS", default=60.0)
+RTX_LOCK_WAIT_SECONDS = typed(env.float, "RTX_LOCK_WAIT_SECONDS", default=60.0)
 RTX_LOCK_TIMEOUT = env.str("RTX_LOCK_TIMEOUT", default="5s")
 RTX_STATEMENT_TIMEOUT = env.str("RTX_STATEMENT_TIMEOUT", default="15min")
 

@@ -1,0 +1,121 @@
+"""Fixtures for tests that need databases of their own on the real PostgreSQL server.
+
+Every database made here carries the test process id and a random suffix, and is
+dropped at the end of the test, so parallel runs never meet.
+"""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LEGACY_SCHEMA = PROJECT_ROOT / "tests" / "legacy" / "go_initial_schema.sql"
+DEMO_SETTINGS = "tests.demoapp.settings"
+
+SERVER = {
+    "host": os.environ.get("DB_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("DB_PORT", "5432")),
+    "user": os.environ.get("DB_USER", "postgres"),
+    "password": os.environ.get("DB_PASSWORD", ""),
+}
+
+
+def connect(dbname: str) -> psycopg.Connection:
+    return psycopg.connect(dbname=dbname, autocommit=True, **SERVER)
+
+
+@pytest.fixture
+def make_database() -> Iterator[Callable[[], str]]:
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"rtx_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with connect("postgres") as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return name
+
+    yield make
+    with connect("postgres") as admin:
+        for name in created:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database(make_database: Callable[[], str]) -> str:
+    return make_database()
+
+
+def command_environment(database: str, settings: str, extra: dict[str, str]) -> dict[str, str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DB_", "DATABASE_URL", "PG"))
+    }
+    environment.update(
+        DB_NAME=database,
+        DB_HOST=SERVER["host"],
+        DB_PORT=str(SERVER["port"]),
+        DB_USER=SERVER["user"],
+        DB_PASSWORD=SERVER["password"],
+        DJANGO_SETTINGS_MODULE=settings,
+    )
+    environment.update(extra)
+    return environment
+
+
+def manage(
+    *args: str,
+    database: str,
+    settings: str = "rtx.settings",
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``manage.py`` as a user would, in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        env=command_environment(database, settings, env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_manage(
+    *args: str, database: str, settings: str = "rtx.settings", env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        env=command_environment(database, settings, env or {}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def fetch_all(database: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
+    with connect(database) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def build_legacy_database(database: str, *, versions: tuple[tuple[int, str], ...]) -> None:
+    """What the Go tool leaves behind: its 15 tables and its schema_migrations rows."""
+    with connect(database) as connection:
+        connection.execute(LEGACY_SCHEMA.read_text())
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
+            "name VARCHAR(255) NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        )
+        for version, name in versions:
+            connection.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+            )

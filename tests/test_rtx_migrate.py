@@ -1,0 +1,511 @@
+"""rtx_migrate as users run it: a process of its own against the real server.
+
+Most tests use the demo settings, which add versions 2-5 (tests/demoapp) on top of the
+project's version 1.
+"""
+
+import json
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import (
+    DEMO_SETTINGS,
+    PROJECT_ROOT,
+    build_legacy_database,
+    connect,
+    fetch_all,
+    manage,
+    start_manage,
+)
+
+
+def rtx_migrate(database: str, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return manage("rtx_migrate", *args, database=database, settings=DEMO_SETTINGS, env=env)
+
+
+def mirror(database: str) -> list[tuple[int, str]]:
+    return fetch_all(database, "SELECT version, name FROM schema_migrations ORDER BY version")
+
+
+def column_exists(database: str, table: str, column: str) -> bool:
+    return bool(
+        fetch_all(
+            database,
+            "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+            (table, column),
+        )
+    )
+
+
+def wait_for(condition, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def lock_holders(database: str) -> int:
+    return fetch_all(
+        database,
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = %s)",
+        (0x7274786D, database),
+    )[0][0]
+
+
+ALL_DEMO = [
+    (1, "initial_schema"),
+    (2, "demo_ledger"),
+    (3, "demo_ledger_amount"),
+    (4, "demo_ledger_index"),
+    (5, "demo_irreversible_cleanup"),
+]
+
+
+# -- usage and bad input ---------------------------------------------------------------
+
+
+def test_error_no_verb_prints_usage_without_a_database() -> None:
+    result = manage("rtx_migrate", database="unused", env={"DB_PORT": "1"})
+    assert result.returncode == 2
+    assert "usage: manage.py rtx_migrate" in result.stderr
+    assert result.stderr.strip().endswith(
+        "error: one of the arguments -init -up -down -status -version is required"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-up", "-down"],
+            "manage.py rtx_migrate: error: argument -down: not allowed with argument -up",
+        ),
+        (["-up", "-sideways"], "manage.py rtx_migrate: error: unrecognized arguments: -sideways"),
+        (
+            ["-version=abc"],
+            "manage.py rtx_migrate: error: argument -version: "
+            "expected a version number (0 or more), got 'abc'",
+        ),
+        (
+            ["-version=-1"],
+            "manage.py rtx_migrate: error: argument -version: "
+            "expected a version number (0 or more), got -1",
+        ),
+        (["-status", "-dry-run"], "CommandError: -dry-run goes with -up, -down or -version"),
+        (["-up", "-json"], "CommandError: -json goes with -status"),
+    ],
+)
+def test_error_bad_arguments(database: str, args: list[str], message: str) -> None:
+    result = rtx_migrate(database, *args)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == message
+    assert "Traceback" not in result.stderr
+
+
+def test_error_version_that_does_not_exist(database: str) -> None:
+    result = rtx_migrate(database, "-version=7")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "CommandError: version 7 does not exist; known versions: 0 (nothing applied), 1, 2, 3, 4, 5"
+    )
+
+
+def test_error_down_with_nothing_applied(database: str) -> None:
+    result = rtx_migrate(database, "-down")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "CommandError: nothing to roll back: no version is applied"
+
+
+def test_error_missing_database_says_how_to_create_it() -> None:
+    result = manage("rtx_migrate", "-up", database="rtx_no_such_database")
+    assert result.returncode == 3
+    assert result.stderr.strip() == (
+        'CommandError: database "rtx_no_such_database" does not exist on 127.0.0.1:5432; '
+        "create it with: createdb -h 127.0.0.1 -p 5432 -U postgres rtx_no_such_database"
+    )
+
+
+def test_error_unreachable_server() -> None:
+    result = manage("rtx_migrate", "-status", database="x", env={"DB_PORT": "1"})
+    assert result.returncode == 3
+    assert result.stderr.strip() == (
+        "CommandError: cannot connect to PostgreSQL at 127.0.0.1:1 (Connection refused); "
+        "check DB_HOST and DB_PORT and that the server is running"
+    )
+
+
+# -- the verbs ---------------------------------------------------------------------------
+
+
+def test_success_init_is_idempotent_and_keeps_the_legacy_shape(database: str) -> None:
+    for _ in range(2):
+        result = rtx_migrate(database, "-init")
+        assert result.returncode == 0, result.stderr
+        assert "Tracking tables ready: django_migrations, schema_migrations" in result.stdout
+    columns = fetch_all(
+        database,
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = 'schema_migrations' ORDER BY ordinal_position",
+    )
+    assert columns[:3] == [
+        ("version", "bigint"),
+        ("name", "character varying"),
+        ("applied_at", "timestamp without time zone"),
+    ]
+    assert [name for name, _ in columns[3:]] == [
+        "checksum",
+        "duration_ms",
+        "applied_by",
+        "applied_host",
+        "applied_with",
+    ]
+
+
+def test_success_up_applies_every_version_and_records_each(database: str) -> None:
+    result = rtx_migrate(database, "-up")
+    assert result.returncode == 0, result.stderr
+    assert "Database: postgres@127.0.0.1:5432/" in result.stdout
+    assert "Applying version 1 (initial_schema): 23 migration(s)" in result.stdout
+    assert "  applied accounts.0001_initial (" in result.stdout
+    assert "Done: version 0 -> 5; 5 applied, 0 reverted in" in result.stdout
+    assert mirror(database) == ALL_DEMO
+    rows = fetch_all(
+        database,
+        "SELECT length(checksum), duration_ms IS NOT NULL, applied_with FROM schema_migrations",
+    )
+    assert set(rows) == {(64, True, "rtx_migrate")}
+
+    again = rtx_migrate(database, "-up")
+    assert again.returncode == 0
+    assert again.stdout.strip().endswith("Nothing to do: the database is at version 5.")
+
+
+def test_success_version_moves_up_and_down_across_several_versions(database: str) -> None:
+    assert rtx_migrate(database, "-version=3").returncode == 0
+    assert mirror(database) == ALL_DEMO[:3]
+    assert column_exists(database, "demo_ledger", "amount")
+
+    down = rtx_migrate(database, "-version=1")
+    assert down.returncode == 0, down.stderr
+    assert "Reverting version 3 (demo_ledger_amount)" in down.stdout
+    assert "Reverting version 2 (demo_ledger)" in down.stdout
+    assert mirror(database) == ALL_DEMO[:1]
+    assert fetch_all(database, "SELECT to_regclass('demo_ledger')") == [(None,)]
+
+    assert rtx_migrate(database, "-version=4").returncode == 0
+    assert mirror(database) == ALL_DEMO[:4]
+    assert rtx_migrate(database, "-down").returncode == 0
+    assert mirror(database) == ALL_DEMO[:3]
+    assert rtx_migrate(database, "-version=0").returncode == 0
+    assert mirror(database) == []
+
+
+def test_error_down_past_an_irreversible_migration_changes_nothing(database: str) -> None:
+    assert rtx_migrate(database, "-up").returncode == 0
+    result = rtx_migrate(database, "-version=3")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "CommandError: version 5 (demo_irreversible_cleanup) cannot be rolled back: migration "
+        "demoapp.0004_irreversible_cleanup has an irreversible operation (Raw SQL operation); "
+        "nothing was changed"
+    )
+    assert mirror(database) == ALL_DEMO
+
+
+def test_success_dry_run_prints_the_sql_and_changes_nothing(database: str) -> None:
+    result = rtx_migrate(database, "-up", "-dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "Plan (dry run, nothing is changed): version 0 -> 5" in result.stdout
+    assert "-- Applying version 1 (initial_schema)" in result.stdout
+    assert 'CREATE TABLE "users"' in result.stdout
+    assert fetch_all(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
+        (0,)
+    ]
+
+
+def test_success_status_lists_versions_migrations_and_checksums(database: str) -> None:
+    assert rtx_migrate(database, "-version=2").returncode == 0
+    result = rtx_migrate(database, "-status")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert "Current version: 2 (latest 5)" in lines
+    assert any(
+        line.startswith("  1 - initial_schema [APPLIED] applied ")
+        and "with rtx_migrate, checksum ok" in line
+        for line in lines
+    )
+    assert "  3 - demo_ledger_amount [PENDING]" in lines
+    assert "      demoapp.0002_ledger_amount" in lines
+    assert lines[-1] == "Total: 5 versions, 2 applied, 3 pending"
+
+    check = rtx_migrate(database, "-status", "-check")
+    assert check.returncode == 7
+    assert check.stderr.strip() == "CommandError: 3 version(s) pending"
+
+
+def test_success_status_json_shape(database: str) -> None:
+    assert rtx_migrate(database, "-version=1").returncode == 0
+    result = rtx_migrate(database, "-status", "-json")
+    assert result.returncode == 0
+    status = json.loads(result.stdout)
+    assert set(status) == {
+        "database",
+        "current",
+        "latest",
+        "versions",
+        "foreign_versions",
+        "running",
+        "problems",
+        "pending",
+    }
+    assert (status["current"], status["latest"], status["pending"]) == (1, 5, [2, 3, 4, 5])
+    first = status["versions"][0]
+    assert set(first) == {
+        "number",
+        "name",
+        "state",
+        "migrations",
+        "applied_migrations",
+        "applied_at",
+        "duration_ms",
+        "applied_by",
+        "applied_with",
+        "checksum",
+    }
+    assert (first["number"], first["state"], first["checksum"]) == (1, "applied", "ok")
+    assert len(first["migrations"]) == first["applied_migrations"] == 23
+
+
+# -- failures --------------------------------------------------------------------------
+
+
+def test_error_failing_migration_leaves_version_unapplied_and_rerun_succeeds(
+    database: str,
+) -> None:
+    result = rtx_migrate(database, "-up", env={"PGOPTIONS": "-c rtx.demo_fail=on"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "CommandError: could not apply version 3 (demo_ledger_amount): migration "
+        "demoapp.0002_ledger_amount failed: demo failure requested; nothing of version 3 was "
+        "changed"
+    )
+    assert mirror(database) == ALL_DEMO[:2]
+    assert not column_exists(database, "demo_ledger", "amount")
+    assert fetch_all(database, "SELECT count(*) FROM django_migrations WHERE app = 'demoapp'") == [
+        (1,)
+    ]
+
+    rerun = rtx_migrate(database, "-up")
+    assert rerun.returncode == 0, rerun.stderr
+    assert mirror(database) == ALL_DEMO
+
+
+def test_error_table_lock_timeout_fails_cleanly_and_can_be_retried(database: str) -> None:
+    assert rtx_migrate(database, "-version=2").returncode == 0
+    with connect(database) as blocker:
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE demo_ledger IN ACCESS SHARE MODE")
+        result = rtx_migrate(database, "-version=3", env={"RTX_LOCK_TIMEOUT": "300ms"})
+        blocker.execute("ROLLBACK")
+    assert result.returncode == 5
+    assert result.stderr.strip() == (
+        "CommandError: could not apply version 3 (demo_ledger_amount): migration "
+        "demoapp.0002_ledger_amount waited longer than lock_timeout (300ms) for a table lock; "
+        "nothing of version 3 was changed. Retry when traffic allows, or raise RTX_LOCK_TIMEOUT"
+    )
+    assert mirror(database) == ALL_DEMO[:2]
+    assert rtx_migrate(database, "-version=3").returncode == 0
+
+
+def test_error_killed_mid_migration_leaves_no_half_version_and_releases_the_lock(
+    database: str,
+) -> None:
+    assert rtx_migrate(database, "-version=2").returncode == 0
+    process = start_manage(
+        "rtx_migrate",
+        "-up",
+        database=database,
+        settings=DEMO_SETTINGS,
+        env={"PGOPTIONS": "-c rtx.demo_sleep=30"},
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "Applying version 3" in line:
+            break
+    time.sleep(1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    process.stderr.close()  # type: ignore[union-attr]
+
+    wait_for(lambda: lock_holders(database) == 0)
+    assert mirror(database) == ALL_DEMO[:2]
+    assert not column_exists(database, "demo_ledger", "amount")
+    rerun = rtx_migrate(database, "-up")
+    assert rerun.returncode == 0, rerun.stderr
+    assert mirror(database) == ALL_DEMO
+
+
+@pytest.mark.parametrize("runners", [2, 4])
+def test_success_concurrent_ups_migrate_once(database: str, runners: int) -> None:
+    processes = [
+        start_manage(
+            "rtx_migrate",
+            "-up",
+            database=database,
+            settings=DEMO_SETTINGS,
+            env={"PGOPTIONS": "-c rtx.demo_sleep=1"},
+        )
+        for _ in range(runners)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0] * runners
+    stdouts = [stdout for stdout, _ in outputs]
+    assert sum("Applying version 1 " in stdout for stdout in stdouts) == 1
+    assert sum("Nothing to do: the database is at version 5." in s for s in stdouts) == runners - 1
+    assert mirror(database) == ALL_DEMO
+
+
+def test_error_lock_wait_expires_naming_the_holder(database: str) -> None:
+    assert rtx_migrate(database, "-version=2").returncode == 0
+    first = start_manage(
+        "rtx_migrate",
+        "-up",
+        database=database,
+        settings=DEMO_SETTINGS,
+        env={"PGOPTIONS": "-c rtx.demo_sleep=4"},
+    )
+    wait_for(lambda: lock_holders(database) == 1)
+
+    status = rtx_migrate(database, "-status")
+    second = rtx_migrate(database, "-up", "-lock-wait", "0.5")
+    first.communicate(timeout=60)
+
+    assert "A migration is running: pid " in status.stdout
+    assert second.returncode == 4
+    message = second.stderr.strip()
+    assert message.startswith("CommandError: another migration holds the lock (pid ")
+    assert "application 'rtx-schema'" in message
+    assert message.endswith("waited 0.5s. Retry when it has finished, or raise -lock-wait")
+    assert first.returncode == 0
+    assert mirror(database) == ALL_DEMO
+
+
+# -- the mirror ------------------------------------------------------------------------
+
+
+def test_success_plain_migrate_keeps_the_mirror_right(database: str) -> None:
+    def migrate(*args: str) -> None:
+        result = manage("migrate", *args, database=database, settings=DEMO_SETTINGS)
+        assert result.returncode == 0, result.stderr
+
+    migrate("demoapp", "0003_ledger_index")
+    # Only the demo migrations and what they depend on: version 1 is partly applied, no row.
+    assert mirror(database) == ALL_DEMO[1:4]
+    assert set(fetch_all(database, "SELECT applied_with FROM schema_migrations")) == {("migrate",)}
+    completed = rtx_migrate(database, "-version=4")
+    assert "Applying version 1 (initial_schema): 22 migration(s)" in completed.stdout
+    assert mirror(database) == ALL_DEMO[:4]
+    migrate("demoapp", "0001_ledger")
+    assert mirror(database) == ALL_DEMO[:2]
+    migrate("demoapp", "zero")
+    assert mirror(database) == ALL_DEMO[:1]
+    status = json.loads(rtx_migrate(database, "-status", "-json").stdout)
+    assert (status["current"], status["pending"]) == (1, [2, 3, 4, 5])
+    migrate()
+    assert mirror(database) == ALL_DEMO
+
+
+def test_success_foreign_versions_are_shown_and_left_untouched(database: str) -> None:
+    with connect(database) as connection:
+        connection.execute(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name VARCHAR(255) NOT "
+            "NULL, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        )
+        connection.execute(
+            "INSERT INTO schema_migrations VALUES (7, 'analytics_dashboard_schema', "
+            "'2025-01-02 03:04:05')"
+        )
+    assert rtx_migrate(database, "-version=4").returncode == 0
+    assert rtx_migrate(database, "-version=0").returncode == 0
+
+    assert fetch_all(database, "SELECT version, name, applied_at::text FROM schema_migrations") == [
+        (7, "analytics_dashboard_schema", "2025-01-02 03:04:05")
+    ]
+    status = rtx_migrate(database, "-status")
+    assert "  7 - analytics_dashboard_schema [APPLIED, not ours: left untouched]" in status.stdout
+    assert "Total: 5 versions, 0 applied, 5 pending; 1 other version(s) in schema_migrations" in (
+        status.stdout
+    )
+
+
+def test_error_edited_applied_migration_is_reported_and_refused(
+    database: str, tmp_path: Path
+) -> None:
+    copy = tmp_path / "edited_demo_migrations"
+    shutil.copytree(PROJECT_ROOT / "tests" / "demoapp" / "migrations", copy)
+    env = {"DEMO_MIGRATIONS_MODULE": "edited_demo_migrations", "PYTHONPATH": str(tmp_path)}
+    assert rtx_migrate(database, "-version=3", env=env).returncode == 0
+
+    edited = copy / "0002_ledger_amount.py"
+    edited.write_text(edited.read_text() + "\n# changed after deployment\n")
+
+    status = rtx_migrate(database, "-status", env=env)
+    assert "checksum changed" in status.stdout
+    result = rtx_migrate(database, "-up", env=env)
+    assert result.returncode == 6
+    assert result.stderr.strip() == (
+        "CommandError: version 3 (demo_ledger_amount) was edited after it was applied (its "
+        "checksum no longer matches schema_migrations): restore its migration files as "
+        "deployed and put the change in a new version; nothing was changed"
+    )
+    assert mirror(database) == ALL_DEMO[:3]
+
+
+def test_error_database_built_by_the_go_tool_is_refused_untouched(database: str) -> None:
+    build_legacy_database(database, versions=((1, "initial_schema"),))
+    tables_before = fetch_all(
+        database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+    )
+
+    result = manage("rtx_migrate", "-up", database=database)
+
+    assert result.returncode == 8
+    assert result.stderr.strip() == (
+        "CommandError: schema_migrations records version 1 (initial_schema) as applied by the "
+        "Go migration tool, but Django's migration history does not have it: this database "
+        "was built by the Go tool, and adopting such databases is not supported yet; nothing "
+        "was changed"
+    )
+    assert (
+        fetch_all(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        == tables_before
+    )
+    assert fetch_all(
+        database,
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'schema_migrations'",
+    ) == [(3,)]
+
+
+def test_success_console_script_is_installed(database: str) -> None:
+    script = Path(sys.executable).parent / "rtx-migrate"
+    import subprocess
+
+    from tests.conftest import command_environment
+
+    result = subprocess.run(
+        [str(script), "-status"],
+        cwd=PROJECT_ROOT,
+        env=command_environment(database, "rtx.settings", {}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "  1 - initial_schema [PENDING]" in result.stdout
