@@ -3,4 +3,14 @@ from django.apps import AppConfig
 
 class AdminPanelConfig(AppConfig):
     name = "adminpanel"
+    verbose_name = "Back office"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth import signals
+
+        from adminpanel.signals import record_login, record_login_failure, record_logout
+
+        signals.user_logged_in.connect(record_login, dispatch_uid="rtx-audit-login")
+        signals.user_logged_out.connect(record_logout, dispatch_uid="rtx-audit-logout")
+        signals.user_login_failed.connect(record_login_failure, dispatch_uid="rtx-audit-failed")

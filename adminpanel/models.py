@@ -2,13 +2,18 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models.functions import Cast, Upper
 
 from accounts.models import TradingGroup
 from adminpanel.permissions import role_allows
-from rtx.db.constraints import index, one_of, unique
+from rtx.db.constraints import NamedGinIndex, index, one_of, unique
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
+
+# The Go tool stored bcrypt hashes as they are; Django expects "bcrypt$" before them.
+LEGACY_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 
 class Role(models.TextChoices):
@@ -96,6 +101,12 @@ class AdminUser(AbstractBaseUser):
     def is_superuser(self) -> bool:
         return self.role == Role.SUPER_ADMIN
 
+    def check_password(self, raw_password: str) -> bool:
+        """Accept the Go tool's raw bcrypt hashes too; a successful check rehashes them."""
+        if self.password.startswith(LEGACY_BCRYPT_PREFIXES):
+            self.password = f"bcrypt${self.password}"
+        return super().check_password(raw_password)
+
     def has_perm(self, perm: str, obj: object = None) -> bool:
         return self.is_active and role_allows(self.role, perm)
 
@@ -136,6 +147,11 @@ class AdminAuditLog(models.Model):
             index("admin_audit_log", "action"),
             index("admin_audit_log", "resource_type"),
             index("admin_audit_log", "created_at"),
+            # Serves the admin's search in details (adminpanel.selectors.audit_log_search).
+            NamedGinIndex(
+                OpClass(Upper(Cast("details", models.TextField())), name="gin_trgm_ops"),
+                name="admin_audit_log_details_trgm_idx",
+            ),
         ]
 
     def __str__(self) -> str:

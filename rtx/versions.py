@@ -37,4 +37,10 @@ VERSIONS = (
             "sessions.0001_initial",
         ),
     ),
+    Version(
+        2,
+        "audit_log_append_only",
+        ("adminpanel.0002_audit_log_append_only", "adminpanel.0003_pg_trgm_extension"),
+    ),
+    Version(3, "audit_log_details_search", ("adminpanel.0004_audit_log_details_search_index",)),
 )

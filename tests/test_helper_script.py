@@ -4,9 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rtx.versions import VERSIONS
 from tests.conftest import PROJECT_ROOT, command_environment, connect, fetch_all
 
 SCRIPT = PROJECT_ROOT / "scripts" / "db" / "migrate.sh"
+ALL_VERSIONS = [(version.number,) for version in VERSIONS]
 
 
 def helper(
@@ -40,7 +42,7 @@ def test_success_fresh_with_yes_terminates_and_leaves_a_migrated_database(databa
 
     assert result.returncode == 0, result.stderr
     assert "✅ Database reset complete" in result.stdout
-    assert versions(database) == [(1,)]
+    assert versions(database) == ALL_VERSIONS
     assert fetch_all(database, "SELECT count(*) FROM users") == [(0,)]
 
 
@@ -49,7 +51,7 @@ def test_error_fresh_needs_the_exact_confirmation(database: str) -> None:
     result = helper(database, "fresh", stdin="yes\n")
     assert result.returncode == 1
     assert result.stdout.strip().endswith("Cancelled")
-    assert versions(database) == [(1,)]
+    assert versions(database) == ALL_VERSIONS
 
 
 def test_error_fresh_is_refused_in_production(database: str) -> None:

@@ -1,7 +1,7 @@
 """rtx_migrate as users run it: a process of its own against the real server.
 
-Most tests use the demo settings, which add versions 2-5 (tests/demoapp) on top of the
-project's version 1.
+Most tests use the demo settings, which add versions 100-103 (tests/demoapp) after the
+project's own versions.
 """
 
 import json
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rtx.versions import VERSIONS as PROJECT_VERSIONS
 from tests.conftest import (
     DEMO_SETTINGS,
     PROJECT_ROOT,
@@ -22,6 +23,7 @@ from tests.conftest import (
     manage,
     start_manage,
 )
+from tests.demoapp.versions import DEMO_VERSIONS
 
 
 def rtx_migrate(database: str, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -58,13 +60,14 @@ def lock_holders(database: str) -> int:
     )[0][0]
 
 
-ALL_DEMO = [
-    (1, "initial_schema"),
-    (2, "demo_ledger"),
-    (3, "demo_ledger_amount"),
-    (4, "demo_ledger_index"),
-    (5, "demo_irreversible_cleanup"),
-]
+PROJECT = [(version.number, version.name) for version in PROJECT_VERSIONS]
+PROJECT_LATEST = PROJECT[-1][0]
+ALL = PROJECT + [(version.number, version.name) for version in DEMO_VERSIONS]
+KNOWN = ", ".join(str(number) for number, _ in ALL)
+
+
+def up_to(number: int) -> list[tuple[int, str]]:
+    return [row for row in ALL if row[0] <= number]
 
 
 # -- usage and bad input ---------------------------------------------------------------
@@ -112,7 +115,7 @@ def test_error_version_that_does_not_exist(database: str) -> None:
     result = rtx_migrate(database, "-version=7")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "CommandError: version 7 does not exist; known versions: 0 (nothing applied), 1, 2, 3, 4, 5"
+        f"CommandError: version 7 does not exist; known versions: 0 (nothing applied), {KNOWN}"
     )
 
 
@@ -173,8 +176,8 @@ def test_success_up_applies_every_version_and_records_each(database: str) -> Non
     assert "Database: postgres@127.0.0.1:5432/" in result.stdout
     assert "Applying version 1 (initial_schema): 23 migration(s)" in result.stdout
     assert "  applied accounts.0001_initial (" in result.stdout
-    assert "Done: version 0 -> 5; 5 applied, 0 reverted in" in result.stdout
-    assert mirror(database) == ALL_DEMO
+    assert f"Done: version 0 -> 103; {len(ALL)} applied, 0 reverted in" in result.stdout
+    assert mirror(database) == ALL
     rows = fetch_all(
         database,
         "SELECT length(checksum), duration_ms IS NOT NULL, applied_with FROM schema_migrations",
@@ -183,45 +186,45 @@ def test_success_up_applies_every_version_and_records_each(database: str) -> Non
 
     again = rtx_migrate(database, "-up")
     assert again.returncode == 0
-    assert again.stdout.strip().endswith("Nothing to do: the database is at version 5.")
+    assert again.stdout.strip().endswith("Nothing to do: the database is at version 103.")
 
 
 def test_success_version_moves_up_and_down_across_several_versions(database: str) -> None:
-    assert rtx_migrate(database, "-version=3").returncode == 0
-    assert mirror(database) == ALL_DEMO[:3]
+    assert rtx_migrate(database, "-version=101").returncode == 0
+    assert mirror(database) == up_to(101)
     assert column_exists(database, "demo_ledger", "amount")
 
-    down = rtx_migrate(database, "-version=1")
+    down = rtx_migrate(database, f"-version={PROJECT_LATEST}")
     assert down.returncode == 0, down.stderr
-    assert "Reverting version 3 (demo_ledger_amount)" in down.stdout
-    assert "Reverting version 2 (demo_ledger)" in down.stdout
-    assert mirror(database) == ALL_DEMO[:1]
+    assert "Reverting version 101 (demo_ledger_amount)" in down.stdout
+    assert "Reverting version 100 (demo_ledger)" in down.stdout
+    assert mirror(database) == PROJECT
     assert fetch_all(database, "SELECT to_regclass('demo_ledger')") == [(None,)]
 
-    assert rtx_migrate(database, "-version=4").returncode == 0
-    assert mirror(database) == ALL_DEMO[:4]
+    assert rtx_migrate(database, "-version=102").returncode == 0
+    assert mirror(database) == up_to(102)
     assert rtx_migrate(database, "-down").returncode == 0
-    assert mirror(database) == ALL_DEMO[:3]
+    assert mirror(database) == up_to(101)
     assert rtx_migrate(database, "-version=0").returncode == 0
     assert mirror(database) == []
 
 
 def test_error_down_past_an_irreversible_migration_changes_nothing(database: str) -> None:
     assert rtx_migrate(database, "-up").returncode == 0
-    result = rtx_migrate(database, "-version=3")
+    result = rtx_migrate(database, "-version=101")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "CommandError: version 5 (demo_irreversible_cleanup) cannot be rolled back: migration "
+        "CommandError: version 103 (demo_irreversible_cleanup) cannot be rolled back: migration "
         "demoapp.0004_irreversible_cleanup has an irreversible operation (Raw SQL operation); "
         "nothing was changed"
     )
-    assert mirror(database) == ALL_DEMO
+    assert mirror(database) == ALL
 
 
 def test_success_dry_run_prints_the_sql_and_changes_nothing(database: str) -> None:
     result = rtx_migrate(database, "-up", "-dry-run")
     assert result.returncode == 0, result.stderr
-    assert "Plan (dry run, nothing is changed): version 0 -> 5" in result.stdout
+    assert "Plan (dry run, nothing is changed): version 0 -> 103" in result.stdout
     assert "-- Applying version 1 (initial_schema)" in result.stdout
     assert 'CREATE TABLE "users"' in result.stdout
     assert fetch_all(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
@@ -230,19 +233,19 @@ def test_success_dry_run_prints_the_sql_and_changes_nothing(database: str) -> No
 
 
 def test_success_status_lists_versions_migrations_and_checksums(database: str) -> None:
-    assert rtx_migrate(database, "-version=2").returncode == 0
+    assert rtx_migrate(database, "-version=100").returncode == 0
     result = rtx_migrate(database, "-status")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert "Current version: 2 (latest 5)" in lines
+    assert "Current version: 100 (latest 103)" in lines
     assert any(
         line.startswith("  1 - initial_schema [APPLIED] applied ")
         and "with rtx_migrate, checksum ok" in line
         for line in lines
     )
-    assert "  3 - demo_ledger_amount [PENDING]" in lines
+    assert "  101 - demo_ledger_amount [PENDING]" in lines
     assert "      demoapp.0002_ledger_amount" in lines
-    assert lines[-1] == "Total: 5 versions, 2 applied, 3 pending"
+    assert lines[-1] == f"Total: {len(ALL)} versions, {len(PROJECT) + 1} applied, 3 pending"
 
     check = rtx_migrate(database, "-status", "-check")
     assert check.returncode == 7
@@ -264,7 +267,8 @@ def test_success_status_json_shape(database: str) -> None:
         "problems",
         "pending",
     }
-    assert (status["current"], status["latest"], status["pending"]) == (1, 5, [2, 3, 4, 5])
+    pending = [number for number, _ in ALL[1:]]
+    assert (status["current"], status["latest"], status["pending"]) == (1, 103, pending)
     first = status["versions"][0]
     assert set(first) == {
         "number",
@@ -291,11 +295,11 @@ def test_error_failing_migration_leaves_version_unapplied_and_rerun_succeeds(
     result = rtx_migrate(database, "-up", env={"PGOPTIONS": "-c rtx.demo_fail=on"})
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "CommandError: could not apply version 3 (demo_ledger_amount): migration "
-        "demoapp.0002_ledger_amount failed: demo failure requested; nothing of version 3 was "
+        "CommandError: could not apply version 101 (demo_ledger_amount): migration "
+        "demoapp.0002_ledger_amount failed: demo failure requested; nothing of version 101 was "
         "changed"
     )
-    assert mirror(database) == ALL_DEMO[:2]
+    assert mirror(database) == up_to(100)
     assert not column_exists(database, "demo_ledger", "amount")
     assert fetch_all(database, "SELECT count(*) FROM django_migrations WHERE app = 'demoapp'") == [
         (1,)
@@ -303,30 +307,30 @@ def test_error_failing_migration_leaves_version_unapplied_and_rerun_succeeds(
 
     rerun = rtx_migrate(database, "-up")
     assert rerun.returncode == 0, rerun.stderr
-    assert mirror(database) == ALL_DEMO
+    assert mirror(database) == ALL
 
 
 def test_error_table_lock_timeout_fails_cleanly_and_can_be_retried(database: str) -> None:
-    assert rtx_migrate(database, "-version=2").returncode == 0
+    assert rtx_migrate(database, "-version=100").returncode == 0
     with connect(database) as blocker:
         blocker.execute("BEGIN")
         blocker.execute("LOCK TABLE demo_ledger IN ACCESS SHARE MODE")
-        result = rtx_migrate(database, "-version=3", env={"RTX_LOCK_TIMEOUT": "300ms"})
+        result = rtx_migrate(database, "-version=101", env={"RTX_LOCK_TIMEOUT": "300ms"})
         blocker.execute("ROLLBACK")
     assert result.returncode == 5
     assert result.stderr.strip() == (
-        "CommandError: could not apply version 3 (demo_ledger_amount): migration "
+        "CommandError: could not apply version 101 (demo_ledger_amount): migration "
         "demoapp.0002_ledger_amount waited longer than lock_timeout (300ms) for a table lock; "
-        "nothing of version 3 was changed. Retry when traffic allows, or raise RTX_LOCK_TIMEOUT"
+        "nothing of version 101 was changed. Retry when traffic allows, or raise RTX_LOCK_TIMEOUT"
     )
-    assert mirror(database) == ALL_DEMO[:2]
-    assert rtx_migrate(database, "-version=3").returncode == 0
+    assert mirror(database) == up_to(100)
+    assert rtx_migrate(database, "-version=101").returncode == 0
 
 
 def test_error_killed_mid_migration_leaves_no_half_version_and_releases_the_lock(
     database: str,
 ) -> None:
-    assert rtx_migrate(database, "-version=2").returncode == 0
+    assert rtx_migrate(database, "-version=100").returncode == 0
     process = start_manage(
         "rtx_migrate",
         "-up",
@@ -336,7 +340,7 @@ def test_error_killed_mid_migration_leaves_no_half_version_and_releases_the_lock
     )
     assert process.stdout is not None
     for line in process.stdout:
-        if "Applying version 3" in line:
+        if "Applying version 101" in line:
             break
     time.sleep(1)
     process.send_signal(signal.SIGKILL)
@@ -345,11 +349,11 @@ def test_error_killed_mid_migration_leaves_no_half_version_and_releases_the_lock
     process.stderr.close()  # type: ignore[union-attr]
 
     wait_for(lambda: lock_holders(database) == 0)
-    assert mirror(database) == ALL_DEMO[:2]
+    assert mirror(database) == up_to(100)
     assert not column_exists(database, "demo_ledger", "amount")
     rerun = rtx_migrate(database, "-up")
     assert rerun.returncode == 0, rerun.stderr
-    assert mirror(database) == ALL_DEMO
+    assert mirror(database) == ALL
 
 
 @pytest.mark.parametrize("runners", [2, 4])
@@ -368,12 +372,14 @@ def test_success_concurrent_ups_migrate_once(database: str, runners: int) -> Non
     assert [process.returncode for process in processes] == [0] * runners
     stdouts = [stdout for stdout, _ in outputs]
     assert sum("Applying version 1 " in stdout for stdout in stdouts) == 1
-    assert sum("Nothing to do: the database is at version 5." in s for s in stdouts) == runners - 1
-    assert mirror(database) == ALL_DEMO
+    assert (
+        sum("Nothing to do: the database is at version 103." in s for s in stdouts) == runners - 1
+    )
+    assert mirror(database) == ALL
 
 
 def test_error_lock_wait_expires_naming_the_holder(database: str) -> None:
-    assert rtx_migrate(database, "-version=2").returncode == 0
+    assert rtx_migrate(database, "-version=100").returncode == 0
     first = start_manage(
         "rtx_migrate",
         "-up",
@@ -394,7 +400,7 @@ def test_error_lock_wait_expires_naming_the_holder(database: str) -> None:
     assert "application 'rtx-schema'" in message
     assert message.endswith("waited 0.5s. Retry when it has finished, or raise -lock-wait")
     assert first.returncode == 0
-    assert mirror(database) == ALL_DEMO
+    assert mirror(database) == ALL
 
 
 # -- the mirror ------------------------------------------------------------------------
@@ -407,19 +413,19 @@ def test_success_plain_migrate_keeps_the_mirror_right(database: str) -> None:
 
     migrate("demoapp", "0003_ledger_index")
     # Only the demo migrations and what they depend on: version 1 is partly applied, no row.
-    assert mirror(database) == ALL_DEMO[1:4]
+    assert mirror(database) == [row for row in up_to(102) if row[0] >= 100]
     assert set(fetch_all(database, "SELECT applied_with FROM schema_migrations")) == {("migrate",)}
-    completed = rtx_migrate(database, "-version=4")
+    completed = rtx_migrate(database, "-version=102")
     assert "Applying version 1 (initial_schema): 22 migration(s)" in completed.stdout
-    assert mirror(database) == ALL_DEMO[:4]
+    assert mirror(database) == up_to(102)
     migrate("demoapp", "0001_ledger")
-    assert mirror(database) == ALL_DEMO[:2]
+    assert mirror(database) == up_to(100)
     migrate("demoapp", "zero")
-    assert mirror(database) == ALL_DEMO[:1]
+    assert mirror(database) == PROJECT
     status = json.loads(rtx_migrate(database, "-status", "-json").stdout)
-    assert (status["current"], status["pending"]) == (1, [2, 3, 4, 5])
+    assert (status["current"], status["pending"]) == (PROJECT_LATEST, [100, 101, 102, 103])
     migrate()
-    assert mirror(database) == ALL_DEMO
+    assert mirror(database) == ALL
 
 
 def test_success_foreign_versions_are_shown_and_left_untouched(database: str) -> None:
@@ -432,7 +438,7 @@ def test_success_foreign_versions_are_shown_and_left_untouched(database: str) ->
             "INSERT INTO schema_migrations VALUES (7, 'analytics_dashboard_schema', "
             "'2025-01-02 03:04:05')"
         )
-    assert rtx_migrate(database, "-version=4").returncode == 0
+    assert rtx_migrate(database, "-version=102").returncode == 0
     assert rtx_migrate(database, "-version=0").returncode == 0
 
     assert fetch_all(database, "SELECT version, name, applied_at::text FROM schema_migrations") == [
@@ -440,9 +446,8 @@ def test_success_foreign_versions_are_shown_and_left_untouched(database: str) ->
     ]
     status = rtx_migrate(database, "-status")
     assert "  7 - analytics_dashboard_schema [APPLIED, not ours: left untouched]" in status.stdout
-    assert "Total: 5 versions, 0 applied, 5 pending; 1 other version(s) in schema_migrations" in (
-        status.stdout
-    )
+    total = f"Total: {len(ALL)} versions, 0 applied, {len(ALL)} pending; 1 other version(s)"
+    assert f"{total} in schema_migrations" in status.stdout
 
 
 def test_error_edited_applied_migration_is_reported_and_refused(
@@ -451,7 +456,7 @@ def test_error_edited_applied_migration_is_reported_and_refused(
     copy = tmp_path / "edited_demo_migrations"
     shutil.copytree(PROJECT_ROOT / "tests" / "demoapp" / "migrations", copy)
     env = {"DEMO_MIGRATIONS_MODULE": "edited_demo_migrations", "PYTHONPATH": str(tmp_path)}
-    assert rtx_migrate(database, "-version=3", env=env).returncode == 0
+    assert rtx_migrate(database, "-version=101", env=env).returncode == 0
 
     edited = copy / "0002_ledger_amount.py"
     edited.write_text(edited.read_text() + "\n# changed after deployment\n")
@@ -461,11 +466,11 @@ def test_error_edited_applied_migration_is_reported_and_refused(
     result = rtx_migrate(database, "-up", env=env)
     assert result.returncode == 6
     assert result.stderr.strip() == (
-        "CommandError: version 3 (demo_ledger_amount) was edited after it was applied (its "
+        "CommandError: version 101 (demo_ledger_amount) was edited after it was applied (its "
         "checksum no longer matches schema_migrations): restore its migration files as "
         "deployed and put the change in a new version; nothing was changed"
     )
-    assert mirror(database) == ALL_DEMO[:3]
+    assert mirror(database) == up_to(101)
 
 
 def test_error_database_built_by_the_go_tool_is_refused_untouched(database: str) -> None:

@@ -51,6 +51,9 @@ DOCUMENTED_DIFFERENCES = {
     "admin_users: index idx_admin_users_username removed",
     "orders: index idx_orders_client_order_id removed",
     "users: index idx_users_email removed",
+    "admin_audit_log: index admin_audit_log_details_trgm_idx added: CREATE INDEX "
+    "admin_audit_log_details_trgm_idx ON public.admin_audit_log USING gin "
+    "(upper((details)::text) gin_trgm_ops)",
     "admin_users: constraint admin_users_status_check added: CHECK (((status)::text = ANY "
     + in_values("ACTIVE", "DISABLED", "SUSPENDED")
     + "))",

@@ -1,6 +1,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 
@@ -20,18 +21,27 @@ def unique(table: str, *columns: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(fields=list(columns), name=f"{table}_{'_'.join(columns)}_key")
 
 
-class NamedIndex(models.Index):
-    """An index whose name may use PostgreSQL's 63 bytes, not Django's portable 30 characters.
+class PostgresNameLength:
+    """Lets an index name use PostgreSQL's 63 bytes, not Django's portable 30 characters.
 
     Legacy names such as ``idx_fix_credentials_sender_comp_id`` are longer than 30.
     """
 
     max_name_length = 63
+    name: str
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if len(self.name.encode()) > self.max_name_length:
             raise ValueError(f"index name {self.name!r} is longer than 63 bytes")
+
+
+class NamedIndex(PostgresNameLength, models.Index):
+    pass
+
+
+class NamedGinIndex(PostgresNameLength, GinIndex):
+    pass
 
 
 def index(table: str, column: str, *, name: str | None = None) -> NamedIndex:

@@ -60,7 +60,7 @@ def database_from_environment() -> dict[str, object]:
 DATABASES = {"default": database_from_environment()}
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "rtx.apps.RtxAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,10 +105,14 @@ TEMPLATES = [
     },
 ]
 
+# Argon2 for new and changed passwords; bcrypt to verify the Go tool's hashes (and rehash
+# them with Argon2 at the first successful login); PBKDF2 for hashes Django wrote earlier.
 PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
+AUTHENTICATION_BACKENDS = ["adminpanel.backends.AdminBackend"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -11,4 +11,8 @@ from rtx.settings import DATABASES
 
 DATABASES["default"]["TEST"] = {"NAME": f"test_rtx_{os.getpid()}"}
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Fast hashing for tests; bcrypt stays so legacy Go hashes can be checked.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.BCryptPasswordHasher",
+]

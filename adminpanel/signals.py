@@ -1,0 +1,51 @@
+"""Logins, logouts and failed logins go to the audit log."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from adminpanel.models import AdminUser
+from adminpanel.network import client_address, user_agent
+from adminpanel.services import audit_record
+
+
+def record_login(sender: Any, request: HttpRequest, user: AdminUser, **kwargs: Any) -> None:
+    audit_record(
+        admin=user,
+        action="login",
+        resource_type="admin_session",
+        resource_id=user.pk,
+        ip_address=client_address(request),
+        user_agent=user_agent(request),
+    )
+
+
+def record_logout(sender: Any, request: HttpRequest, user: AdminUser | None, **kwargs: Any) -> None:
+    if user is None:
+        return
+    audit_record(
+        admin=user,
+        action="logout",
+        resource_type="admin_session",
+        resource_id=user.pk,
+        ip_address=client_address(request),
+        user_agent=user_agent(request),
+    )
+
+
+def record_login_failure(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    username = str(credentials.get("username") or "")
+    admin = AdminUser.objects.filter(username=username).first() if username else None
+    audit_record(
+        admin=admin,
+        admin_username=username or "(none)",
+        action="login_failed",
+        resource_type="admin_session",
+        resource_id=admin.pk if admin else None,
+        ip_address=client_address(request),
+        user_agent=user_agent(request),
+        status="FAILED",
+        error_message=getattr(request, "login_refusal", None) or "wrong username or password",
+    )
