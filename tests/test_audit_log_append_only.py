@@ -46,3 +46,17 @@ def test_success_deleting_the_admin_only_clears_admin_id(entry: AdminAuditLog) -
         cursor.execute("DELETE FROM admin_users WHERE username = 'ann'")
     entry.refresh_from_db()
     assert (entry.admin_id, entry.admin_username, entry.action) == (None, "ann", "update")
+
+
+def test_success_the_documented_retention_purge(entry: AdminAuditLog) -> None:
+    recent = AdminAuditLog.objects.create(admin_username="ann", action="login", resource_type="s")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE admin_audit_log DISABLE TRIGGER admin_audit_log_append_only;"
+            "DELETE FROM admin_audit_log WHERE id = %s;"
+            "ALTER TABLE admin_audit_log ENABLE TRIGGER admin_audit_log_append_only;",
+            [entry.pk],
+        )
+    assert list(AdminAuditLog.objects.values_list("pk", flat=True)) == [recent.pk]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AdminAuditLog.objects.all().delete()
