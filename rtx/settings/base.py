@@ -136,3 +136,9 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "timestamped"}},
     "loggers": {"rtx": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="WARNING")}},
 }
+
+# FIX credential encryption (fixapi): key material only ever comes from the environment.
+# MASTER_ENCRYPTION_KEY is base64 of 32 bytes, as in the legacy configuration; for rotation,
+# FIX_ENCRYPTION_KEYS lists "key_id:base64key" entries, the last one encrypting new rows.
+MASTER_ENCRYPTION_KEY = env.str("MASTER_ENCRYPTION_KEY", default="")
+FIX_ENCRYPTION_KEYS = env.list("FIX_ENCRYPTION_KEYS", default=[])
