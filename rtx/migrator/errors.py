@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     CHECKSUM_MISMATCH = 6
     PENDING = 7
     UNRECOGNISED_DATABASE = 8
+    LINT_FAILED = 9
 
 
 class MigratorError(Exception):

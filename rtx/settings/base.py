@@ -125,6 +125,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # rtx_migrate: which versions exist, and how long DDL may wait or run.
 RTX_VERSIONS = env.str("RTX_VERSIONS", default="rtx.versions.VERSIONS")
+# Checksums of released versions; `rtx_migrate -lint` fails when one of them is edited.
+RTX_VERSIONS_LOCK = env.str(
+    "RTX_VERSIONS_LOCK", default=str(BASE_DIR / "rtx" / "versions.lock.json")
+)
 RTX_LOCK_WAIT_SECONDS = typed(env.float, "RTX_LOCK_WAIT_SECONDS", default=60.0)
 RTX_LOCK_TIMEOUT = env.str("RTX_LOCK_TIMEOUT", default="5s")
 RTX_STATEMENT_TIMEOUT = env.str("RTX_STATEMENT_TIMEOUT", default="15min")

@@ -8,14 +8,18 @@ import argparse
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.loader import MigrationLoader
 
 from rtx.migrator import database
 from rtx.migrator.errors import ExitCode, MigratorError
+from rtx.migrator.lint import LintUnavailable, lint
+from rtx.migrator.lint import update_lock as update_lock_file
 from rtx.migrator.lock import migration_lock
 from rtx.migrator.registry import Registry
 from rtx.migrator.runner import (
@@ -70,6 +74,11 @@ class Command(BaseCommand):
             "-status", action="store_true", help="list every version and whether it is applied"
         )
         verbs.add_argument(
+            "-lint",
+            action="store_true",
+            help="check every migration against the project's rules (no database needed)",
+        )
+        verbs.add_argument(
             "-version",
             type=version_number,
             metavar="N",
@@ -90,6 +99,11 @@ class Command(BaseCommand):
             help=f"with -status: exit {ExitCode.PENDING.value} when a version is pending",
         )
         parser.add_argument(
+            "-update-lock",
+            action="store_true",
+            help="with -lint: record the checksums of versions the lock file does not have yet",
+        )
+        parser.add_argument(
             "-lock-wait",
             type=seconds,
             metavar="SECONDS",
@@ -103,6 +117,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_combinations(options)
         connection = connections[options["database"]]
+        if options["lint"]:
+            self._lint(connection, update_lock=options["update_lock"])
+            return
         migrator = Migrator(
             connection,
             Registry.from_setting(settings.RTX_VERSIONS),
@@ -150,6 +167,28 @@ class Command(BaseCommand):
         for flag in ("json", "check"):
             if options[flag] and not options["status"]:
                 raise CommandError(f"-{flag} goes with -status", returncode=ExitCode.USAGE)
+        if options["update_lock"] and not options["lint"]:
+            raise CommandError("-update-lock goes with -lint", returncode=ExitCode.USAGE)
+
+    def _lint(self, connection: Any, *, update_lock: bool) -> None:
+        registry = Registry.from_setting(settings.RTX_VERSIONS)
+        loader = MigrationLoader(connection, ignore_no_migrations=True, load=True)
+        lock_path = Path(settings.RTX_VERSIONS_LOCK)
+        if update_lock:
+            added = update_lock_file(registry, loader, lock_path)
+            self.stdout.write(f"Lock file {lock_path.name}: added versions {added or 'none'}")
+        try:
+            findings = lint(registry, loader, lock_path)
+        except LintUnavailable as error:
+            raise CommandError(str(error), returncode=ExitCode.USAGE) from None
+        for finding in findings:
+            self.stdout.write(finding.line())
+        errors = [finding for finding in findings if not finding.accepted]
+        accepted = len(findings) - len(errors)
+        summary = f"Lint: {len(errors)} problem(s), {accepted} accepted exception(s)"
+        if errors:
+            raise CommandError(summary, returncode=ExitCode.LINT_FAILED)
+        self.stdout.write(self.style.SUCCESS(summary))
 
     def _target(self, status: Status, options: dict[str, Any]) -> int:
         if options["target"] is not None:
