@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rtx.migrator.catalog import differences, snapshot
+from rtx.migrator.catalog import catalog, catalog_differences
 from rtx.migrator.registry import Version
 from rtx.versions import VERSIONS
 from tests.conftest import PROJECT_ROOT, connect, manage
@@ -72,7 +72,7 @@ def test_version_goes_up_down_and_up_again(database: str, version: Version) -> N
             connection.execute(REPRESENTATIVE_ROWS.read_text())
             connection.execute(FRAMEWORK_ROWS)
     with connect(database) as connection:
-        catalog_before = snapshot(connection.cursor())
+        catalog_before = catalog(connection.cursor())
     rows_before = table_rows(database)
     if previous:
         assert [table for table, rows in rows_before.items() if not rows] == []
@@ -87,7 +87,7 @@ def test_version_goes_up_down_and_up_again(database: str, version: Version) -> N
 
     migrate_to(database, previous)
     with connect(database) as connection:
-        assert differences(catalog_before, snapshot(connection.cursor())) == []
+        assert catalog_differences(catalog_before, catalog(connection.cursor())) == []
     assert table_rows(database) == rows_before
 
     migrate_to(database, version.number)

@@ -78,7 +78,7 @@ def test_error_no_verb_prints_usage_without_a_database() -> None:
     assert result.returncode == 2
     assert "usage: manage.py rtx_migrate" in result.stderr
     assert result.stderr.strip().endswith(
-        "error: one of the arguments -init -up -down -status -version is required"
+        "error: one of the arguments -init -up -down -status -lint -diff -version is required"
     )
 
 
@@ -514,3 +514,25 @@ def test_success_console_script_is_installed(database: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "  1 - initial_schema [PENDING]" in result.stdout
+
+
+def test_success_diff_prints_what_a_range_of_versions_changes(database: str) -> None:
+    result = manage("rtx_migrate", "-diff", "1", "2", database=database)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "Schema changes from version 1 to 2:",
+        "  admin_audit_log: trigger admin_audit_log_append_only added: CREATE TRIGGER "
+        "admin_audit_log_append_only BEFORE DELETE OR UPDATE ON public.admin_audit_log FOR EACH "
+        "ROW EXECUTE FUNCTION admin_audit_log_append_only()",
+        "  admin_audit_log: trigger admin_audit_log_no_truncate added: CREATE TRIGGER "
+        "admin_audit_log_no_truncate BEFORE TRUNCATE ON public.admin_audit_log FOR EACH "
+        "STATEMENT EXECUTE FUNCTION admin_audit_log_append_only()",
+        "  extension pg_trgm: added",
+        "  function admin_audit_log_append_only(): added",
+    ]
+    assert fetch_all(
+        "postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE %s", (f"{database}_diff%",)
+    ) == [(0,)]
+    assert fetch_all(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
+        (0,)
+    ]

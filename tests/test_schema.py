@@ -51,6 +51,12 @@ DOCUMENTED_DIFFERENCES = {
     "admin_users: index idx_admin_users_username removed",
     "orders: index idx_orders_client_order_id removed",
     "users: index idx_users_email removed",
+    "admin_audit_log: trigger admin_audit_log_append_only added: CREATE TRIGGER "
+    "admin_audit_log_append_only BEFORE DELETE OR UPDATE ON public.admin_audit_log FOR EACH ROW "
+    "EXECUTE FUNCTION admin_audit_log_append_only()",
+    "admin_audit_log: trigger admin_audit_log_no_truncate added: CREATE TRIGGER "
+    "admin_audit_log_no_truncate BEFORE TRUNCATE ON public.admin_audit_log FOR EACH STATEMENT "
+    "EXECUTE FUNCTION admin_audit_log_append_only()",
     "admin_audit_log: index admin_audit_log_details_trgm_idx added: CREATE INDEX "
     "admin_audit_log_details_trgm_idx ON public.admin_audit_log USING gin "
     "(upper((details)::text) gin_trgm_ops)",

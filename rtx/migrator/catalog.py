@@ -2,7 +2,8 @@
 
 Read from ``pg_catalog``, never from the models, so it shows what is really there:
 columns (in order, with type, nullability, default, identity), constraints (with their
-definition, so ON DELETE and CHECK bodies are compared) and indexes.
+definition, so ON DELETE and CHECK bodies are compared), indexes and triggers of each
+table, and the schema's functions and the database's extensions.
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +26,19 @@ ORDER BY a.attnum
 CONSTRAINTS_SQL = """
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
 WHERE conrelid = %s::regclass ORDER BY conname
+"""
+TRIGGERS_SQL = """
+SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger
+WHERE tgrelid = %s::regclass AND NOT tgisinternal ORDER BY tgname
+"""
+OBJECTS_SQL = """
+SELECT 'extension ' || extname, extversion FROM pg_extension WHERE extname <> 'plpgsql'
+UNION ALL
+SELECT 'function ' || p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid))
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = current_schema() AND p.prokind = 'f'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+ORDER BY 1
 """
 INDEXES_SQL = """
 SELECT i.relname, pg_get_indexdef(i.oid)
@@ -56,6 +70,13 @@ class Table:
     columns: tuple[Column, ...]
     constraints: dict[str, str] = field(default_factory=dict)
     indexes: dict[str, str] = field(default_factory=dict)
+    triggers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: dict[str, Table]
+    objects: dict[str, str]
 
 
 def snapshot(cursor: Any, tables: list[str] | None = None) -> dict[str, Table]:
@@ -71,8 +92,29 @@ def snapshot(cursor: Any, tables: list[str] | None = None) -> dict[str, Table]:
         constraints = dict(cursor.fetchall())
         cursor.execute(INDEXES_SQL, [name])
         indexes = dict(cursor.fetchall())
-        result[name] = Table(name, columns, constraints, indexes)
+        cursor.execute(TRIGGERS_SQL, [name])
+        triggers = dict(cursor.fetchall())
+        result[name] = Table(name, columns, constraints, indexes, triggers)
     return result
+
+
+def catalog(cursor: Any) -> Catalog:
+    """The whole schema: every table, and the functions and extensions beside them."""
+    cursor.execute(OBJECTS_SQL)
+    objects = dict(cursor.fetchall())
+    return Catalog(snapshot(cursor), objects)
+
+
+def catalog_differences(before: Catalog, after: Catalog) -> list[str]:
+    found = differences(before.tables, after.tables)
+    for name in sorted(before.objects.keys() - after.objects.keys()):
+        found.append(f"{name}: removed")
+    for name in sorted(after.objects.keys() - before.objects.keys()):
+        found.append(f"{name}: added")
+    for name in sorted(before.objects.keys() & after.objects.keys()):
+        if before.objects[name] != after.objects[name]:
+            found.append(f"{name}: changed")
+    return found
 
 
 def differences(before: dict[str, Table], after: dict[str, Table]) -> list[str]:
@@ -105,6 +147,7 @@ def table_differences(before: Table, after: Table) -> list[str]:
     for kind, old_items, new_items in (
         ("constraint", before.constraints, after.constraints),
         ("index", before.indexes, after.indexes),
+        ("trigger", before.triggers, after.triggers),
     ):
         for item in sorted(old_items.keys() - new_items.keys()):
             found.append(f"{before.name}: {kind} {item} removed")

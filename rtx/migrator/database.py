@@ -1,9 +1,15 @@
-"""Connecting to the target database, and saying in one sentence why it failed."""
+"""Connecting to the target database, saying in one sentence why it failed, and creating one."""
 
+from typing import Any
+
+import psycopg
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg import sql
 
 from rtx.migrator.errors import DatabaseUnreachable
+
+MAINTENANCE_DATABASE = "postgres"
 
 
 def describe(connection: BaseDatabaseWrapper) -> str:
@@ -49,3 +55,32 @@ def explain(connection: BaseDatabaseWrapper, error: Exception) -> str:
 def first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def maintenance_parameters(settings: dict[str, Any]) -> dict[str, Any]:
+    """psycopg connection parameters for the server's ``postgres`` database."""
+    return {
+        "dbname": MAINTENANCE_DATABASE,
+        "host": settings["HOST"],
+        "port": settings["PORT"],
+        "user": settings["USER"],
+        "password": settings["PASSWORD"],
+        "connect_timeout": 10,
+        **{key: value for key, value in settings["OPTIONS"].items() if key == "sslmode"},
+    }
+
+
+def create_database(settings: dict[str, Any], name: str) -> bool:
+    """Create database ``name`` on the configured server; False when it already exists."""
+    with psycopg.connect(autocommit=True, **maintenance_parameters(settings)) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
+
+
+def drop_database(settings: dict[str, Any], name: str) -> None:
+    with psycopg.connect(autocommit=True, **maintenance_parameters(settings)) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

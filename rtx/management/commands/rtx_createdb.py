@@ -7,46 +7,32 @@ from the project's own configuration, so it needs no PostgreSQL client tools.
 from typing import Any
 
 import psycopg
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
-from psycopg import sql
 
+from rtx.migrator.database import create_database
 from rtx.migrator.errors import ExitCode
-
-MAINTENANCE_DATABASE = "postgres"
 
 
 class Command(BaseCommand):
     help = "Create the configured database (DB_NAME) if it does not exist."
     requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("-database", default=DEFAULT_DB_ALIAS, help="Django database alias")
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings = connections[options["database"]].settings_dict
         name = settings["NAME"]
-        parameters = {
-            "dbname": MAINTENANCE_DATABASE,
-            "host": settings["HOST"],
-            "port": settings["PORT"],
-            "user": settings["USER"],
-            "password": settings["PASSWORD"],
-            **{key: value for key, value in settings["OPTIONS"].items() if key == "sslmode"},
-        }
         try:
-            with psycopg.connect(autocommit=True, connect_timeout=10, **parameters) as admin:
-                exists = admin.execute(
-                    "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-                ).fetchone()
-                if exists:
-                    self.stdout.write(f'Database "{name}" already exists.')
-                    return
-                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            created = create_database(settings, name)
         except psycopg.Error as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else "error"
             raise CommandError(
                 f'could not create database "{name}": {reason}',
                 returncode=ExitCode.DATABASE_UNREACHABLE,
             ) from None
-        self.stdout.write(self.style.SUCCESS(f'Created database "{name}".'))
+        if created:
+            self.stdout.write(self.style.SUCCESS(f'Created database "{name}".'))
+        else:
+            self.stdout.write(f'Database "{name}" already exists.')

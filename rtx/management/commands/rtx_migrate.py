@@ -31,6 +31,7 @@ from rtx.migrator.runner import (
     StepStarted,
     Timeouts,
 )
+from rtx.migrator.schema_diff import schema_diff
 
 
 def version_number(text: str) -> int:
@@ -77,6 +78,14 @@ class Command(BaseCommand):
             "-lint",
             action="store_true",
             help="check every migration against the project's rules (no database needed)",
+        )
+        verbs.add_argument(
+            "-diff",
+            nargs=2,
+            type=version_number,
+            metavar=("FROM", "TO"),
+            help="print what moving from version FROM to version TO changes in the schema "
+            "(built in a scratch database that is dropped afterwards)",
         )
         verbs.add_argument(
             "-version",
@@ -132,6 +141,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Database: {database.describe(connection)}")
             if options["status"]:
                 self._status(migrator, as_json=options["json"], check=options["check"])
+                return
+            if options["diff"]:
+                self._diff(connection, *options["diff"])
                 return
             lock_wait = options["lock_wait"]
             if lock_wait is None:
@@ -189,6 +201,19 @@ class Command(BaseCommand):
         if errors:
             raise CommandError(summary, returncode=ExitCode.LINT_FAILED)
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def _diff(self, connection: Any, first: int, second: int) -> None:
+        registry = Registry.from_setting(settings.RTX_VERSIONS)
+        for number in (first, second):
+            if number:
+                registry.get(number)
+        changes = schema_diff(connection, registry, first, second)
+        if not changes:
+            self.stdout.write(f"No schema difference between version {first} and {second}.")
+            return
+        self.stdout.write(f"Schema changes from version {first} to {second}:")
+        for change in changes:
+            self.stdout.write(f"  {change}")
 
     def _target(self, status: Status, options: dict[str, Any]) -> int:
         if options["target"] is not None:
