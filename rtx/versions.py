@@ -43,4 +43,5 @@ VERSIONS = (
         ("adminpanel.0002_audit_log_append_only", "adminpanel.0003_pg_trgm_extension"),
     ),
     Version(3, "audit_log_details_search", ("adminpanel.0004_audit_log_details_search_index",)),
+    Version(4, "timescale_hypertables", ("trading.0002_trades_order_history_hypertables",)),
 )

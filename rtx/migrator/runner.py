@@ -21,6 +21,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 from django.db.migrations.recorder import MigrationRecorder
 
+from rtx.db import timescale
 from rtx.migrator import lock, mirror
 from rtx.migrator.checksum import version_checksum
 from rtx.migrator.database import describe
@@ -108,6 +109,7 @@ class Status:
     foreign_versions: list[dict[str, Any]] = field(default_factory=list)
     running: str | None = None
     problems: list[str] = field(default_factory=list)
+    timescaledb: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pending(self) -> list[VersionState]:
@@ -159,6 +161,8 @@ class Migrator:
             for version in self.registry.versions
         ]
         running = lock.holder(self.connection)
+        with self.connection.cursor() as cursor:
+            timescaledb = timescale.state(cursor)
         return Status(
             database=describe(self.connection),
             current=current_version(
@@ -173,6 +177,15 @@ class Migrator:
             ],
             running=running.describe() if running else None,
             problems=self.registry.problems(loader),
+            timescaledb={
+                "in_use": timescaledb.unusable_because is None,
+                "reason": timescaledb.unusable_because,
+                "installed": timescaledb.installed,
+                "available": timescaledb.available,
+                "preloaded": timescaledb.preloaded,
+                "hypertables": list(timescaledb.hypertables),
+                "summary": timescaledb.describe(),
+            },
         )
 
     def _version_state(

@@ -146,3 +146,10 @@ LOGGING = {
 # FIX_ENCRYPTION_KEYS lists "key_id:base64key" entries, the last one encrypting new rows.
 MASTER_ENCRYPTION_KEY = env.str("MASTER_ENCRYPTION_KEY", default="")
 FIX_ENCRYPTION_KEYS = env.list("FIX_ENCRYPTION_KEYS", default=[])
+
+# TimescaleDB (rtx.db.timescale): used where the server preloads it, unless switched off.
+RTX_TIMESCALEDB = env.bool("RTX_TIMESCALEDB", default=True)
+# Optional policies, off when empty: compress trade chunks older than, e.g., "30 days";
+# drop order_history chunks older than, e.g., "400 days". Applied by `rtx_timescale -policies`.
+RTX_TRADES_COMPRESS_AFTER = env.str("RTX_TRADES_COMPRESS_AFTER", default="")
+RTX_ORDER_HISTORY_RETENTION = env.str("RTX_ORDER_HISTORY_RETENTION", default="")

@@ -276,6 +276,7 @@ class Command(BaseCommand):
     def _print_status(self, status: Status) -> None:
         write = self.stdout.write
         write(f"Current version: {status.current} (latest {status.latest})")
+        write(f"TimescaleDB: {status.timescaledb['summary']}")
         if status.running:
             write(self.style.WARNING(f"A migration is running: {status.running}"))
         write("=" * 72)

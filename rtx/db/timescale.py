@@ -1,0 +1,228 @@
+"""TimescaleDB where the server has it, plain PostgreSQL where it does not.
+
+Two tables grow with every fill and are read by time range: ``trades`` (``executed_at``)
+and ``order_history`` (``order_time``). On a server with TimescaleDB preloaded they
+become hypertables; elsewhere they stay plain tables and each skipped step logs one
+notice. The three other time-stamped tables stay plain on purpose (see the README).
+
+A hypertable's unique indexes must contain its time column, so a converted table's
+primary key becomes ``(id, <time column>)``. Ids stay unique because they can only come
+from the identity sequence: the id column becomes ``GENERATED ALWAYS``. Converting back
+(a down migration, on TimescaleDB) rebuilds a plain table with the same rows, names,
+constraints, indexes and identity. It leaves the extension itself installed: other data
+may use it, and TimescaleDB only drops it as the first command of a session.
+
+Safety: ``CREATE EXTENSION timescaledb`` on a server that has not preloaded the library
+ends the session with FATAL, so nothing here tries it unless ``shared_preload_libraries``
+names it and the role may create extensions.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState
+
+logger = logging.getLogger("rtx.timescale")
+
+
+@dataclass(frozen=True)
+class Hypertable:
+    table: str
+    time_column: str
+    chunk_interval: str
+
+
+HYPERTABLES = (
+    # About a day of fills per chunk keeps the newest chunk and its indexes in memory.
+    Hypertable("trades", "executed_at", "1 day"),
+    # One row per order: a week per chunk gives chunks of a similar size.
+    Hypertable("order_history", "order_time", "7 days"),
+)
+
+STATE_SQL = """
+SELECT
+    (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),
+    (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'),
+    'timescaledb' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'),
+                                                ' ', ''), ',')),
+    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+        OR (has_database_privilege(current_database(), 'CREATE')
+            AND coalesce((SELECT bool_or(trusted) FROM pg_available_extension_versions
+                          WHERE name = 'timescaledb'), false)),
+    current_user
+"""
+HYPERTABLES_SQL = """
+SELECT hypertable_name FROM timescaledb_information.hypertables
+WHERE hypertable_schema = current_schema() ORDER BY 1
+"""
+
+
+@dataclass(frozen=True)
+class TimescaleState:
+    installed: str | None
+    available: str | None
+    preloaded: bool
+    may_create: bool
+    role: str
+    hypertables: tuple[str, ...] = field(default=())
+
+    @property
+    def unusable_because(self) -> str | None:
+        """Why TimescaleDB cannot be used here, or None when it can."""
+        if not settings.RTX_TIMESCALEDB:
+            return "RTX_TIMESCALEDB is off"
+        if self.available is None and self.installed is None:
+            return "the server has no timescaledb extension"
+        if not self.preloaded:
+            return "timescaledb is installed on the server but not in shared_preload_libraries"
+        if self.installed is None and not self.may_create:
+            return f"role {self.role} may not create the timescaledb extension"
+        return None
+
+    def describe(self) -> str:
+        reason = self.unusable_because
+        if reason:
+            return f"not in use ({reason}); time-series tables are plain tables"
+        if self.installed is None:
+            return f"available ({self.available}), not yet created in this database"
+        tables = ", ".join(self.hypertables) or "none"
+        return f"active ({self.installed}); hypertables: {tables}"
+
+
+def state(cursor: Any) -> TimescaleState:
+    cursor.execute(STATE_SQL)
+    installed, available, preloaded, may_create, role = cursor.fetchone()
+    hypertables: tuple[str, ...] = ()
+    if installed and preloaded:
+        cursor.execute(HYPERTABLES_SQL)
+        hypertables = tuple(row[0] for row in cursor.fetchall())
+    return TimescaleState(
+        installed, available, bool(preloaded), bool(may_create), role, hypertables
+    )
+
+
+def convert(cursor: Any, hypertable: Hypertable) -> bool:
+    """Make ``hypertable`` a hypertable, keeping its rows; False when TimescaleDB is unusable."""
+    current = state(cursor)
+    reason = current.unusable_because
+    if reason:
+        logger.warning(
+            "TimescaleDB not used (%s): %s stays a plain table; once TimescaleDB is available, "
+            "run `python manage.py rtx_timescale -convert`",
+            reason,
+            hypertable.table,
+        )
+        return False
+    if hypertable.table in current.hypertables:
+        return True
+    table, time_column = hypertable.table, hypertable.time_column
+    cursor.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+    cursor.execute(
+        f'ALTER TABLE "{table}" DROP CONSTRAINT "{table}_pkey", '
+        f'ADD CONSTRAINT "{table}_pkey" PRIMARY KEY (id, "{time_column}"), '
+        "ALTER COLUMN id SET GENERATED ALWAYS"
+    )
+    cursor.execute(
+        "SELECT create_hypertable(%s::regclass, %s, chunk_time_interval => %s::interval, "
+        "create_default_indexes => false, migrate_data => true)",
+        [table, time_column, hypertable.chunk_interval],
+    )
+    return True
+
+
+def revert(cursor: Any, hypertable: Hypertable) -> None:
+    """Make a hypertable a plain table again, with its rows, names and identity."""
+    table = hypertable.table
+    if table not in state(cursor).hypertables:
+        return
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+        [table],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute(
+        "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
+        "WHERE indrelid = %s::regclass AND NOT indisprimary ORDER BY indexrelid",
+        [table],
+    )
+    indexes = [row[0] for row in cursor.fetchall()]
+    plain = f"{table}__plain"
+    cursor.execute(
+        f'CREATE TABLE "{plain}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING IDENTITY '
+        "INCLUDING CONSTRAINTS INCLUDING COMMENTS INCLUDING STORAGE)"
+    )
+    cursor.execute(f'INSERT INTO "{plain}" OVERRIDING SYSTEM VALUE SELECT * FROM "{table}"')
+    cursor.execute(f'DROP TABLE "{table}"')
+    cursor.execute(f'ALTER TABLE "{plain}" RENAME TO "{table}"')
+    cursor.execute(f'ALTER SEQUENCE "{plain}_id_seq" RENAME TO "{table}_id_seq"')
+    cursor.execute(
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_pkey" PRIMARY KEY (id), '
+        "ALTER COLUMN id SET GENERATED BY DEFAULT"
+    )
+    for name, definition in foreign_keys:
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    for definition in indexes:
+        cursor.execute(definition)
+    cursor.execute(
+        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+        f'coalesce((SELECT max(id) FROM "{table}"), 0) + 1, false)'
+    )
+
+
+class ConvertToHypertable(migrations.operations.base.Operation):
+    """Migration operation: :func:`convert` forwards, :func:`revert` backwards.
+
+    It changes the database only; Django's model state is the same on both kinds of server.
+    """
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    @property
+    def hypertable(self) -> Hypertable:
+        return next(item for item in HYPERTABLES if item.table == self.table)
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return type(self).__qualname__, [self.table], {}
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if schema_editor.collect_sql:
+            schema_editor.collected_sql.append(f"-- {self.describe()} (rtx.db.timescale.convert)")
+            return
+        with schema_editor.connection.cursor() as cursor:
+            convert(cursor, self.hypertable)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        if schema_editor.collect_sql:
+            schema_editor.collected_sql.append(
+                f"-- revert: {self.describe()} (rtx.db.timescale.revert)"
+            )
+            return
+        with schema_editor.connection.cursor() as cursor:
+            revert(cursor, self.hypertable)
+
+    def describe(self) -> str:
+        return f"Make {self.table} a TimescaleDB hypertable where TimescaleDB is available"

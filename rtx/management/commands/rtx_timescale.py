@@ -1,0 +1,89 @@
+"""``rtx_timescale``: TimescaleDB's state, converting tables after it is installed, and policies."""
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.migrations.recorder import MigrationRecorder
+
+from rtx.db import policies, timescale
+from rtx.migrator import database
+from rtx.migrator.errors import ExitCode, MigratorError
+from rtx.migrator.lock import migration_lock
+
+CONVERSION_MIGRATION = ("trading", "0002_trades_order_history_hypertables")
+
+
+class Command(BaseCommand):
+    help = "Show TimescaleDB's state, convert the time-series tables, or apply policies."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        verbs = parser.add_mutually_exclusive_group(required=True)
+        verbs.add_argument("-status", action="store_true", help="is TimescaleDB in use, and where")
+        verbs.add_argument(
+            "-convert",
+            action="store_true",
+            help="make trades and order_history hypertables now (after installing TimescaleDB)",
+        )
+        verbs.add_argument(
+            "-policies",
+            action="store_true",
+            help="apply RTX_TRADES_COMPRESS_AFTER and RTX_ORDER_HISTORY_RETENTION",
+        )
+        parser.add_argument("-database", default=DEFAULT_DB_ALIAS, help="Django database alias")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        connection = connections[options["database"]]
+        try:
+            database.connect(connection)
+            with connection.cursor() as cursor:
+                current = timescale.state(cursor)
+            self.stdout.write(f"TimescaleDB: {current.describe()}")
+            if options["status"]:
+                return
+            if current.unusable_because:
+                raise CommandError(
+                    f"TimescaleDB is not in use ({current.unusable_because}); nothing to do",
+                    returncode=ExitCode.USAGE,
+                )
+            with migration_lock(connection, settings.RTX_LOCK_WAIT_SECONDS):
+                if options["convert"]:
+                    self._convert(connection)
+                else:
+                    self._policies(connection)
+        except MigratorError as error:
+            raise CommandError(str(error), returncode=error.exit_code) from None
+        except DatabaseError as error:
+            raise CommandError(
+                f"database error: {database.first_line(error)}",
+                returncode=ExitCode.MIGRATION_FAILED,
+            ) from None
+
+    def _convert(self, connection: Any) -> None:
+        if CONVERSION_MIGRATION not in MigrationRecorder(connection).applied_migrations():
+            raise CommandError(
+                "the time-series tables are not there yet: apply version 4 first (rtx-migrate -up)",
+                returncode=ExitCode.USAGE,
+            )
+        for hypertable in timescale.HYPERTABLES:
+            started = time.monotonic()
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(f'SELECT count(*) FROM "{hypertable.table}"')
+                rows = cursor.fetchone()[0]
+                timescale.convert(cursor, hypertable)
+            self.stdout.write(
+                f"{hypertable.table}: hypertable on {hypertable.time_column}, chunks of "
+                f"{hypertable.chunk_interval}, {rows} rows kept ({time.monotonic() - started:.2f}s)"
+            )
+
+    def _policies(self, connection: Any) -> None:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            results = [
+                policies.apply_compression(cursor, settings.RTX_TRADES_COMPRESS_AFTER),
+                policies.apply_retention(cursor, settings.RTX_ORDER_HISTORY_RETENTION),
+            ]
+        for result in results:
+            self.stdout.write(result.describe())

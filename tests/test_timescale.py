@@ -1,0 +1,374 @@
+"""TimescaleDB where the server has it, plain PostgreSQL where it does not.
+
+The plain-PostgreSQL tests run everywhere. The TimescaleDB tests run against the server
+named by RTX_TIMESCALEDB_URL (postgresql://user@host:port, with timescaledb preloaded)
+and are skipped with that reason when it is not set.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import psycopg
+import pytest
+
+from rtx.db.timescale import TimescaleState
+from rtx.migrator.catalog import catalog, catalog_differences
+from tests.conftest import PROJECT_ROOT, command_environment, connect, fetch_all, manage
+
+NOTICE = (
+    "TimescaleDB not used ({reason}): {table} stays a plain table; once TimescaleDB is "
+    "available, run `python manage.py rtx_timescale -convert`"
+)
+SEED_TRADES = """
+INSERT INTO users (id, username, email, password_hash) VALUES (1, 'a', 'a@x', 'h');
+INSERT INTO accounts (id, user_id, account_number) VALUES (1, 1, 'A-1'), (2, 1, 'A-2');
+INSERT INTO trades (account_id, symbol, side, volume, price, trade_type, executed_at)
+SELECT 1 + i % 2, 'EURUSD', 'BUY', (i % 7) + 0.5, 1 + (i * 37 % 101) / 1000.0, 'OPEN',
+       TIMESTAMPTZ '2026-03-28 20:00:00+00' + i * INTERVAL '7 minutes'
+FROM generate_series(1, 400) i;
+INSERT INTO order_history (account_id, symbol, side, volume, price, order_time)
+SELECT 1 + i % 2, 'EURUSD', 'SELL', 1, 1.1,
+       TIMESTAMPTZ '2026-03-28 20:00:00+00' + i * INTERVAL '53 minutes'
+FROM generate_series(1, 300) i;
+"""
+QUERY_SELECTORS = """
+import json, os, django
+django.setup()
+from datetime import datetime, timedelta, timezone
+from trading.selectors import order_counts_per_account_per_day, trade_ohlcv
+start, end = datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 5, 1, tzinfo=timezone.utc)
+print(json.dumps({
+    "ohlcv": trade_ohlcv(symbol="EURUSD", start=start, end=end, interval=timedelta(hours=4)),
+    "daily": order_counts_per_account_per_day(start=start, end=end),
+}, default=str))
+"""
+
+
+def rtx_migrate(database: str, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return manage("rtx_migrate", *args, database=database, env=env)
+
+
+def expected_reason(database: str) -> str:
+    available = fetch_all(
+        database, "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'"
+    )
+    if available == [(0,)]:
+        return "the server has no timescaledb extension"
+    return "timescaledb is installed on the server but not in shared_preload_libraries"
+
+
+# -- plain PostgreSQL ------------------------------------------------------------------------
+
+
+def test_success_plain_server_skips_each_hypertable_with_one_notice(database: str) -> None:
+    result = rtx_migrate(database, "-up")
+    assert result.returncode == 0, result.stderr
+    reason = expected_reason(database)
+    notices = [
+        line.split("rtx.timescale: ", 1)[1]
+        for line in result.stderr.splitlines()
+        if "rtx.timescale" in line
+    ]
+    assert notices == [
+        NOTICE.format(reason=reason, table=table) for table in ("trades", "order_history")
+    ]
+
+    status = json.loads(rtx_migrate(database, "-status", "-json").stdout)["timescaledb"]
+    assert (status["in_use"], status["reason"], status["hypertables"]) == (False, reason, [])
+    assert f"TimescaleDB: not in use ({reason}); time-series tables are plain tables" in (
+        rtx_migrate(database, "-status").stdout
+    )
+    assert fetch_all(
+        database, "SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'"
+    ) == [(0,)]
+
+    assert rtx_migrate(database, "-version=3").returncode == 0
+    assert rtx_migrate(database, "-up").returncode == 0
+
+
+def test_error_rtx_timescale_on_a_plain_server(database: str) -> None:
+    assert rtx_migrate(database, "-up").returncode == 0
+    status = manage("rtx_timescale", "-status", database=database)
+    assert status.returncode == 0
+    convert = manage("rtx_timescale", "-convert", database=database)
+    assert convert.returncode == 2
+    assert convert.stderr.strip() == (
+        f"CommandError: TimescaleDB is not in use ({expected_reason(database)}); nothing to do"
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [
+        (TimescaleState(None, None, False, True, "rtx"), "the server has no timescaledb extension"),
+        (
+            TimescaleState(None, "2.28.3", False, True, "rtx"),
+            "timescaledb is installed on the server but not in shared_preload_libraries",
+        ),
+        (
+            TimescaleState(None, "2.28.3", True, False, "rtx"),
+            "role rtx may not create the timescaledb extension",
+        ),
+        (TimescaleState("2.28.3", "2.28.3", True, False, "rtx"), None),
+        (TimescaleState(None, "2.28.3", True, True, "rtx"), None),
+    ],
+)
+def test_when_timescaledb_can_be_used(state: TimescaleState, reason: str | None) -> None:
+    assert state.unusable_because == reason
+
+
+def test_success_switched_off(database: str) -> None:
+    result = rtx_migrate(database, "-up", env={"RTX_TIMESCALEDB": "off"})
+    assert NOTICE.format(reason="RTX_TIMESCALEDB is off", table="trades") in result.stderr
+
+
+def selector_results(database: str, port: int) -> dict:
+    environment = command_environment(database, "rtx.settings", {"DB_PORT": str(port)})
+    environment["PYTHONPATH"] = str(PROJECT_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", QUERY_SELECTORS],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_success_time_buckets_on_plain_postgresql(database: str) -> None:
+    assert rtx_migrate(database, "-up").returncode == 0
+    with connect(database) as connection:
+        connection.execute(SEED_TRADES)
+    results = selector_results(database, int(os.environ.get("DB_PORT", "5432")))
+    first = results["ohlcv"][0]
+    # Buckets of 4 hours from 2000-01-03 00:00 UTC: the first fill (20:07) falls in 20:00.
+    assert first["bucket"] == "2026-03-28 20:00:00+00:00"
+    expected = fetch_all(
+        database,
+        "SELECT count(*), sum(volume)::text, max(price)::text, min(price)::text FROM trades "
+        "WHERE executed_at < '2026-03-29 00:00:00+00'",
+    )[0]
+    assert (first["fills"], first["volume"], first["high"], first["low"]) == expected
+    assert (
+        first["open"]
+        == fetch_all(database, "SELECT price::text FROM trades ORDER BY executed_at, id LIMIT 1")[
+            0
+        ][0]
+    )
+    assert sum(row["orders"] for row in results["daily"]) == 300
+
+
+# -- TimescaleDB -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def timescale_server() -> dict[str, object]:
+    url = os.environ.get("RTX_TIMESCALEDB_URL")
+    if not url:
+        pytest.skip("RTX_TIMESCALEDB_URL is not set: no TimescaleDB server to test against")
+    parsed = urlparse(url)
+    server = {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": parsed.username or "postgres",
+        "password": parsed.password or "",
+    }
+    with psycopg.connect(dbname="postgres", **server) as probe:  # type: ignore[arg-type]
+        preload = probe.execute("SHOW shared_preload_libraries").fetchone()[0]
+    if "timescaledb" not in preload:
+        pytest.skip(f"the server at {url} does not preload timescaledb")
+    return server
+
+
+@pytest.fixture
+def timescale_database(timescale_server: dict[str, object]) -> Iterator[str]:
+    name = f"rtx_ts_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **timescale_server) as admin:  # type: ignore[arg-type]
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield name
+    with psycopg.connect(dbname="postgres", autocommit=True, **timescale_server) as admin:  # type: ignore[arg-type]
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def on(server: dict[str, object], extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {
+        "DB_HOST": str(server["host"]),
+        "DB_PORT": str(server["port"]),
+        "DB_USER": str(server["user"]),
+        "DB_PASSWORD": str(server["password"]),
+        **(extra or {}),
+    }
+
+
+def ts_fetch(server: dict[str, object], database: str, sql: str) -> list[tuple]:
+    with psycopg.connect(dbname=database, autocommit=True, **server) as connection:  # type: ignore[arg-type]
+        return connection.execute(sql).fetchall()
+
+
+@pytest.mark.timescaledb
+def test_timescaledb_hypertables_keep_ids_unique_and_the_orm_working(
+    timescale_server: dict[str, object], timescale_database: str
+) -> None:
+    result = rtx_migrate(timescale_database, "-up", env=on(timescale_server))
+    assert result.returncode == 0, result.stderr
+    assert "rtx.timescale" not in result.stderr
+    assert ts_fetch(
+        timescale_server,
+        timescale_database,
+        "SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1",
+    ) == [("order_history",), ("trades",)]
+    assert ts_fetch(
+        timescale_server,
+        timescale_database,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'trades_pkey'",
+    ) == [("PRIMARY KEY (id, executed_at)",)]
+    assert ts_fetch(
+        timescale_server,
+        timescale_database,
+        "SELECT attidentity FROM pg_attribute "
+        "WHERE attrelid = 'trades'::regclass AND attname = 'id'",
+    ) == [("a",)]
+    with psycopg.connect(
+        dbname=timescale_database, autocommit=True, **timescale_server
+    ) as connection:  # type: ignore[arg-type]
+        connection.execute(SEED_TRADES)
+        with pytest.raises(psycopg.errors.GeneratedAlways):
+            connection.execute(
+                "INSERT INTO trades (id, account_id, symbol, side, volume, price, trade_type) "
+                "VALUES (1, 1, 'X', 'BUY', 1, 1, 'OPEN')"
+            )
+    orm = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from trading.models import Trade; "
+            "t = Trade.objects.order_by('id')[5]; print(Trade.objects.get(pk=t.pk).pk == t.pk, "
+            "Trade.objects.filter(pk=t.pk).count())",
+        ],
+        cwd=PROJECT_ROOT,
+        env={
+            **command_environment(timescale_database, "rtx.settings", on(timescale_server)),
+            "PYTHONPATH": str(PROJECT_ROOT),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert orm.stdout.strip() == "True 1", orm.stderr
+    status = json.loads(
+        rtx_migrate(timescale_database, "-status", "-json", env=on(timescale_server)).stdout
+    )
+    assert status["timescaledb"]["in_use"] is True
+    assert status["timescaledb"]["hypertables"] == ["order_history", "trades"]
+
+
+@pytest.mark.timescaledb
+def test_timescaledb_time_buckets_equal_plain_postgresql(
+    timescale_server: dict[str, object], timescale_database: str, database: str
+) -> None:
+    assert rtx_migrate(timescale_database, "-up", env=on(timescale_server)).returncode == 0
+    assert rtx_migrate(database, "-up").returncode == 0
+    with psycopg.connect(
+        dbname=timescale_database, autocommit=True, **timescale_server
+    ) as connection:  # type: ignore[arg-type]
+        connection.execute(SEED_TRADES)
+    with connect(database) as connection:
+        connection.execute(SEED_TRADES)
+    on_timescale = selector_results(timescale_database, int(timescale_server["port"]))  # type: ignore[arg-type]
+    on_plain = selector_results(database, int(os.environ.get("DB_PORT", "5432")))
+    assert len(on_timescale["ohlcv"]) == 12
+    assert on_timescale == on_plain
+
+
+@pytest.mark.timescaledb
+def test_timescaledb_down_restores_plain_tables_with_their_rows(
+    timescale_server: dict[str, object], timescale_database: str
+) -> None:
+    env = on(timescale_server)
+    assert rtx_migrate(timescale_database, "-version=3", env=env).returncode == 0
+    with psycopg.connect(
+        dbname=timescale_database, autocommit=True, **timescale_server
+    ) as connection:  # type: ignore[arg-type]
+        before = catalog(connection.cursor())
+    assert rtx_migrate(timescale_database, "-up", env=env).returncode == 0
+    with psycopg.connect(
+        dbname=timescale_database, autocommit=True, **timescale_server
+    ) as connection:  # type: ignore[arg-type]
+        connection.execute(SEED_TRADES)
+    down = rtx_migrate(timescale_database, "-version=3", env=env)
+    assert down.returncode == 0, down.stderr
+    with psycopg.connect(
+        dbname=timescale_database, autocommit=True, **timescale_server
+    ) as connection:  # type: ignore[arg-type]
+        after = catalog(connection.cursor())
+        assert catalog_differences(before, after) == ["extension timescaledb: added"]
+        assert connection.execute("SELECT count(*), max(id) FROM trades").fetchone() == (400, 400)
+        new_id = connection.execute(
+            "INSERT INTO trades (account_id, symbol, side, volume, price, trade_type) "
+            "VALUES (1, 'X', 'BUY', 1, 1, 'OPEN') RETURNING id"
+        ).fetchone()
+        assert new_id == (401,)
+
+
+@pytest.mark.timescaledb
+def test_timescaledb_installed_later_converts_existing_tables(
+    timescale_server: dict[str, object], timescale_database: str
+) -> None:
+    off = on(timescale_server, {"RTX_TIMESCALEDB": "off"})
+    assert rtx_migrate(timescale_database, "-up", env=off).returncode == 0
+    with psycopg.connect(
+        dbname=timescale_database, autocommit=True, **timescale_server
+    ) as connection:  # type: ignore[arg-type]
+        connection.execute(SEED_TRADES)
+    result = manage(
+        "rtx_timescale", "-convert", database=timescale_database, env=on(timescale_server)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "trades: hypertable on executed_at, chunks of 1 day, 400 rows kept (" in result.stdout
+    assert (
+        "order_history: hypertable on order_time, chunks of 7 days, 300 rows kept ("
+        in result.stdout
+    )
+    assert ts_fetch(
+        timescale_server,
+        timescale_database,
+        "SELECT hypertable_name, num_chunks > 1 "
+        "FROM timescaledb_information.hypertables ORDER BY 1",
+    ) == [("order_history", True), ("trades", True)]
+    assert ts_fetch(timescale_server, timescale_database, "SELECT count(*) FROM trades") == [(400,)]
+
+
+@pytest.mark.timescaledb
+def test_timescaledb_policies_are_optional_and_removable(
+    timescale_server: dict[str, object], timescale_database: str
+) -> None:
+    assert rtx_migrate(timescale_database, "-up", env=on(timescale_server)).returncode == 0
+    jobs = (
+        "SELECT proc_name, hypertable_name FROM timescaledb_information.jobs "
+        "WHERE hypertable_name IS NOT NULL ORDER BY 1"
+    )
+    configured = on(
+        timescale_server,
+        {"RTX_TRADES_COMPRESS_AFTER": "30 days", "RTX_ORDER_HISTORY_RETENTION": "400 days"},
+    )
+    result = manage("rtx_timescale", "-policies", database=timescale_database, env=configured)
+    assert result.returncode == 0, result.stderr
+    assert ts_fetch(timescale_server, timescale_database, jobs) == [
+        ("policy_compression", "trades"),
+        ("policy_retention", "order_history"),
+    ]
+    cleared = manage(
+        "rtx_timescale", "-policies", database=timescale_database, env=on(timescale_server)
+    )
+    assert cleared.stdout.splitlines()[1:] == [
+        "trades: no compression policy",
+        "order_history: no retention policy",
+    ]
+    assert ts_fetch(timescale_server, timescale_database, jobs) == []
