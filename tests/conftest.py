@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LEGACY_SCHEMA = PROJECT_ROOT / "tests" / "legacy" / "go_initial_schema.sql"
+LEGACY_SCHEMA = PROJECT_ROOT / "rtx" / "migrator" / "go_initial_schema.sql"
 DEMO_SETTINGS = "tests.demoapp.settings"
 
 SERVER = {

@@ -17,7 +17,6 @@ from rtx.versions import VERSIONS as PROJECT_VERSIONS
 from tests.conftest import (
     DEMO_SETTINGS,
     PROJECT_ROOT,
-    build_legacy_database,
     connect,
     fetch_all,
     manage,
@@ -114,7 +113,7 @@ def test_error_bad_arguments(database: str, args: list[str], message: str) -> No
 def test_error_version_that_does_not_exist(database: str) -> None:
     result = rtx_migrate(database, "-version=7")
     assert result.returncode == 2
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (
         f"CommandError: version 7 does not exist; known versions: 0 (nothing applied), {KNOWN}"
     )
 
@@ -122,13 +121,16 @@ def test_error_version_that_does_not_exist(database: str) -> None:
 def test_error_down_with_nothing_applied(database: str) -> None:
     result = rtx_migrate(database, "-down")
     assert result.returncode == 2
-    assert result.stderr.strip() == "CommandError: nothing to roll back: no version is applied"
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == "CommandError: nothing to roll back: no version is applied"
+    )
 
 
 def test_error_missing_database_says_how_to_create_it() -> None:
     result = manage("rtx_migrate", "-up", database="rtx_no_such_database")
     assert result.returncode == 3
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (
         'CommandError: database "rtx_no_such_database" does not exist on 127.0.0.1:5432; '
         "create it with: createdb -h 127.0.0.1 -p 5432 -U postgres rtx_no_such_database"
     )
@@ -137,7 +139,7 @@ def test_error_missing_database_says_how_to_create_it() -> None:
 def test_error_unreachable_server() -> None:
     result = manage("rtx_migrate", "-status", database="x", env={"DB_PORT": "1"})
     assert result.returncode == 3
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (
         "CommandError: cannot connect to PostgreSQL at 127.0.0.1:1 (Connection refused); "
         "check DB_HOST and DB_PORT and that the server is running"
     )
@@ -213,7 +215,7 @@ def test_error_down_past_an_irreversible_migration_changes_nothing(database: str
     assert rtx_migrate(database, "-up").returncode == 0
     result = rtx_migrate(database, "-version=101")
     assert result.returncode == 2
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (
         "CommandError: version 103 (demo_irreversible_cleanup) cannot be rolled back: migration "
         "demoapp.0004_irreversible_cleanup has an irreversible operation (Raw SQL operation); "
         "nothing was changed"
@@ -249,7 +251,7 @@ def test_success_status_lists_versions_migrations_and_checksums(database: str) -
 
     check = rtx_migrate(database, "-status", "-check")
     assert check.returncode == 7
-    assert check.stderr.strip() == "CommandError: 3 version(s) pending"
+    assert check.stderr.strip().splitlines()[-1] == "CommandError: 3 version(s) pending"
 
 
 def test_success_status_json_shape(database: str) -> None:
@@ -266,6 +268,8 @@ def test_success_status_json_shape(database: str) -> None:
         "running",
         "problems",
         "pending",
+        "timescaledb",
+        "go_database",
     }
     pending = [number for number, _ in ALL[1:]]
     assert (status["current"], status["latest"], status["pending"]) == (1, 103, pending)
@@ -294,7 +298,7 @@ def test_error_failing_migration_leaves_version_unapplied_and_rerun_succeeds(
 ) -> None:
     result = rtx_migrate(database, "-up", env={"PGOPTIONS": "-c rtx.demo_fail=on"})
     assert result.returncode == 1
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (
         "CommandError: could not apply version 101 (demo_ledger_amount): migration "
         "demoapp.0002_ledger_amount failed: demo failure requested; nothing of version 101 was "
         "changed"
@@ -318,7 +322,7 @@ def test_error_table_lock_timeout_fails_cleanly_and_can_be_retried(database: str
         result = rtx_migrate(database, "-version=101", env={"RTX_LOCK_TIMEOUT": "300ms"})
         blocker.execute("ROLLBACK")
     assert result.returncode == 5
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (
         "CommandError: could not apply version 101 (demo_ledger_amount): migration "
         "demoapp.0002_ledger_amount waited longer than lock_timeout (300ms) for a table lock; "
         "nothing of version 101 was changed. Retry when traffic allows, or raise RTX_LOCK_TIMEOUT"
@@ -465,37 +469,12 @@ def test_error_edited_applied_migration_is_reported_and_refused(
     assert "checksum changed" in status.stdout
     result = rtx_migrate(database, "-up", env=env)
     assert result.returncode == 6
-    assert result.stderr.strip() == (
+    assert result.stderr.strip().splitlines()[-1] == (
         "CommandError: version 101 (demo_ledger_amount) was edited after it was applied (its "
         "checksum no longer matches schema_migrations): restore its migration files as "
         "deployed and put the change in a new version; nothing was changed"
     )
     assert mirror(database) == up_to(101)
-
-
-def test_error_database_built_by_the_go_tool_is_refused_untouched(database: str) -> None:
-    build_legacy_database(database, versions=((1, "initial_schema"),))
-    tables_before = fetch_all(
-        database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-    )
-
-    result = manage("rtx_migrate", "-up", database=database)
-
-    assert result.returncode == 8
-    assert result.stderr.strip() == (
-        "CommandError: schema_migrations records version 1 (initial_schema) as applied by the "
-        "Go migration tool, but Django's migration history does not have it: this database "
-        "was built by the Go tool, and adopting such databases is not supported yet; nothing "
-        "was changed"
-    )
-    assert (
-        fetch_all(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        == tables_before
-    )
-    assert fetch_all(
-        database,
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'schema_migrations'",
-    ) == [(3,)]
 
 
 def test_success_console_script_is_installed(database: str) -> None:

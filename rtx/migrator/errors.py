@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     PENDING = 7
     UNRECOGNISED_DATABASE = 8
     LINT_FAILED = 9
+    DATA_VIOLATES_SCHEMA = 10
 
 
 class MigratorError(Exception):
@@ -59,3 +60,9 @@ class UnrecognisedDatabase(MigratorError):
     """The database holds a schema this tool did not build and will not touch."""
 
     exit_code = ExitCode.UNRECOGNISED_DATABASE
+
+
+class DataViolatesSchema(MigratorError):
+    """Existing rows break a constraint the migration would add; they must be fixed first."""
+
+    exit_code = ExitCode.DATA_VIOLATES_SCHEMA

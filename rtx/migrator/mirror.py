@@ -139,6 +139,18 @@ def record(
         )
 
 
+def adopt(
+    connection: BaseDatabaseWrapper, version: Version, *, checksum: str, duration_ms: int
+) -> None:
+    """Vouch for the Go tool's row of ``version``: keep its name and applied_at."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET checksum = %s, duration_ms = %s, applied_by = %s, "
+            "applied_host = %s, applied_with = 'adoption' WHERE version = %s",
+            [checksum, duration_ms, applier(connection), socket.gethostname(), version.number],
+        )
+
+
 def remove(connection: BaseDatabaseWrapper, version: Version) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE version = %s", [version.number])

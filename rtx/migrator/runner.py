@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg.errors
+from django.conf import settings
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DatabaseError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -23,6 +24,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from rtx.db import timescale
 from rtx.migrator import lock, mirror
+from rtx.migrator.adoption import Adoption, AdoptionProgress
 from rtx.migrator.checksum import version_checksum
 from rtx.migrator.database import describe
 from rtx.migrator.errors import (
@@ -63,6 +65,7 @@ class MigrationDone:
     migration: str
     backwards: bool
     seconds: float
+    faked: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class StepDone:
     seconds: float
 
 
-Event = StepStarted | MigrationDone | StepDone
+Event = StepStarted | MigrationDone | StepDone | AdoptionProgress
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Status:
     running: str | None = None
     problems: list[str] = field(default_factory=list)
     timescaledb: dict[str, Any] = field(default_factory=dict)
+    go_database: bool = False
 
     @property
     def pending(self) -> list[VersionState]:
@@ -177,6 +181,10 @@ class Migrator:
             ],
             running=running.describe() if running else None,
             problems=self.registry.problems(loader),
+            go_database=any(
+                version.checksum == "not recorded" and version.state != "applied"
+                for version in versions
+            ),
             timescaledb={
                 "in_use": timescaledb.unusable_because is None,
                 "reason": timescaledb.unusable_because,
@@ -214,14 +222,19 @@ class Migrator:
 
     # -- planning ------------------------------------------------------------------
 
-    def plan(self, target: int) -> list[Step]:
-        """The steps from the database's state to exactly version ``target``."""
+    def plan(self, target: int, *, assume_applied: tuple[Version, ...] = ()) -> list[Step]:
+        """The steps from the database's state to exactly version ``target``.
+
+        ``assume_applied`` plans as if those versions were applied (a dry run of adoption).
+        """
         if target != 0:
             self.registry.get(target)
         loader = self.loader()
         self.registry.check(loader)
         executor = MigrationExecutor(self.connection)
         applied = dict(executor.loader.applied_migrations or {})
+        for version in assume_applied:
+            applied.update({key: loader.graph.nodes[key] for key in version.keys})
         steps = []
         for version in self.registry.versions:
             if version.number <= target:
@@ -296,16 +309,14 @@ class Migrator:
         MigrationRecorder(self.connection).ensure_schema()
         mirror.ensure_table(self.connection)
 
-    def refuse_unsafe(self, status: Status) -> None:
+    def refuse_unsafe(self, status: Status, *, adopting: bool = False) -> None:
         """Stop before changing a database whose history this tool cannot vouch for."""
-        for version in status.versions:
-            if version.checksum == "not recorded" and version.state != "applied":
-                raise UnrecognisedDatabase(
-                    f"schema_migrations records version {version.label} as "
-                    "applied by the Go migration tool, but Django's migration history does "
-                    "not have it: this database was built by the Go tool, and adopting such "
-                    "databases is not supported yet; nothing was changed"
-                )
+        if status.go_database and not adopting:
+            raise UnrecognisedDatabase(
+                "this database was built by the Go migration tool and is not adopted yet: "
+                "run rtx-migrate -up first (-up -dry-run shows what adoption does); nothing "
+                "was changed"
+            )
         changed = [version for version in status.versions if version.checksum == "changed"]
         if changed:
             version = changed[0]
@@ -315,12 +326,47 @@ class Migrator:
                 "files as deployed and put the change in a new version; nothing was changed"
             )
 
-    def prepare(self) -> Status:
-        """Check safety before touching anything, then set up tracking and session limits."""
+    def prepare(self, *, adopt: bool = False) -> Status:
+        """Check safety before touching anything, then set up tracking and session limits.
+
+        With ``adopt``, a database built by the Go tool is adopted first (see
+        :mod:`rtx.migrator.adoption`).
+        """
         status = self.status()
-        self.refuse_unsafe(status)
+        self.refuse_unsafe(status, adopting=adopt)
+        self._set_session_limits()
+        if status.go_database:
+            self.adopt()
+            status = self.status()
         self.init()
         mirror.sync(self.connection, self.registry, self.loader())
+        return status
+
+    def adopt(self) -> None:
+        """Convert a Go-built database and record version 1, in one transaction."""
+        first = self.registry.versions[0]
+        loader = self.loader()
+        adoption = Adoption(
+            self.connection, time_zone=settings.RTX_LEGACY_TIME_ZONE, report=self.report
+        )
+        started = time.monotonic()
+        with transaction.atomic(using=self.connection.alias):
+            with self.connection.cursor() as cursor:
+                adoption.convert(cursor, loader)
+            executor = MigrationExecutor(self.connection, progress_callback=self._progress)
+            plan = executor.migration_plan(
+                self.registry.targets(first.number, {k[0] for k in first.keys})
+            )
+            executor.migrate([], plan=plan, fake_initial=True)
+            mirror.ensure_table(self.connection)
+            mirror.adopt(
+                self.connection,
+                first,
+                checksum=version_checksum(first, self.loader()),
+                duration_ms=round((time.monotonic() - started) * 1000),
+            )
+
+    def _set_session_limits(self) -> None:
         with self.connection.cursor() as cursor:
             for name, value in (
                 ("lock_timeout", self.timeouts.lock_timeout),
@@ -329,7 +375,6 @@ class Migrator:
                 ("client_connection_check_interval", "1s"),
             ):
                 cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
-        return status
 
     def run(self, steps: list[Step]) -> None:
         final_state = None
@@ -385,7 +430,10 @@ class Migrator:
         elif action.endswith("_success"):
             self.report(
                 MigrationDone(
-                    key, action.startswith("unapply"), time.monotonic() - self._migration_started
+                    key,
+                    action.startswith("unapply"),
+                    time.monotonic() - self._migration_started,
+                    faked=bool(fake),
                 )
             )
 

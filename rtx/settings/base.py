@@ -153,3 +153,6 @@ RTX_TIMESCALEDB = env.bool("RTX_TIMESCALEDB", default=True)
 # drop order_history chunks older than, e.g., "400 days". Applied by `rtx_timescale -policies`.
 RTX_TRADES_COMPRESS_AFTER = env.str("RTX_TRADES_COMPRESS_AFTER", default="")
 RTX_ORDER_HISTORY_RETENTION = env.str("RTX_ORDER_HISTORY_RETENTION", default="")
+
+# Adoption of databases built by the Go tool: the time zone their TIMESTAMP values are in.
+RTX_LEGACY_TIME_ZONE = env.str("RTX_LEGACY_TIME_ZONE", default="UTC")

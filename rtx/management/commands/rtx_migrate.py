@@ -17,11 +17,12 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 
 from rtx.migrator import database
+from rtx.migrator.adoption import Adoption, AdoptionProgress
 from rtx.migrator.errors import ExitCode, MigratorError
 from rtx.migrator.lint import LintUnavailable, lint
 from rtx.migrator.lint import update_lock as update_lock_file
 from rtx.migrator.lock import migration_lock
-from rtx.migrator.registry import Registry
+from rtx.migrator.registry import Registry, Version
 from rtx.migrator.runner import (
     Event,
     MigrationDone,
@@ -160,7 +161,7 @@ class Command(BaseCommand):
                         )
                     )
                     return
-                status = migrator.prepare()
+                status = migrator.prepare(adopt=self._goes_up(options))
                 self._migrate(migrator, status, self._target(status, options))
         except MigratorError as error:
             raise CommandError(str(error), returncode=error.exit_code) from None
@@ -169,6 +170,11 @@ class Command(BaseCommand):
                 f"database error: {database.first_line(error)}",
                 returncode=ExitCode.MIGRATION_FAILED,
             ) from None
+
+    @staticmethod
+    def _goes_up(options: dict[str, Any]) -> bool:
+        """Whether the request may adopt a Go-built database (it moves to version 1 or later)."""
+        return bool(options["up"] or (options["target"] or 0) > 0)
 
     def _check_combinations(self, options: dict[str, Any]) -> None:
         changes = options["up"] or options["down"] or options["target"] is not None
@@ -246,9 +252,19 @@ class Command(BaseCommand):
 
     def _dry_run(self, migrator: Migrator, options: dict[str, Any]) -> None:
         status = migrator.status()
-        migrator.refuse_unsafe(status)
+        migrator.refuse_unsafe(status, adopting=self._goes_up(options))
+        assumed: tuple[Version, ...] = ()
+        if status.go_database:
+            self.stdout.write("Adoption of this Go-built database (dry run, nothing is changed):")
+            adoption = Adoption(
+                connections[options["database"]], time_zone=settings.RTX_LEGACY_TIME_ZONE
+            )
+            for line in adoption.plan(migrator.loader()):
+                self.stdout.write(f"  {line}")
+            assumed = (migrator.registry.versions[0],)
+            status.current = assumed[0].number
         target = self._target(status, options)
-        steps = migrator.plan(target)
+        steps = migrator.plan(target, assume_applied=assumed)
         if not steps:
             self.stdout.write(f"Nothing to do: the database is at version {status.current}.")
             return
@@ -277,6 +293,13 @@ class Command(BaseCommand):
         write = self.stdout.write
         write(f"Current version: {status.current} (latest {status.latest})")
         write(f"TimescaleDB: {status.timescaledb['summary']}")
+        if status.go_database:
+            write(
+                self.style.WARNING(
+                    "Built by the Go migration tool, not adopted yet: rtx-migrate -up adopts it "
+                    "(rtx-migrate -up -dry-run shows the plan)"
+                )
+            )
         if status.running:
             write(self.style.WARNING(f"A migration is running: {status.running}"))
         write("=" * 72)
@@ -319,8 +342,10 @@ class Command(BaseCommand):
                 f"{self._now()} {event.step.verb} version {event.step.version.label}: "
                 f"{len(event.step.plan)} migration(s)"
             )
+        elif isinstance(event, AdoptionProgress):
+            self.stdout.write(f"{self._now()}   {event.message}")
         elif isinstance(event, MigrationDone):
-            verb = "reverted" if event.backwards else "applied"
+            verb = "reverted" if event.backwards else "recorded" if event.faked else "applied"
             self.stdout.write(f"{self._now()}   {verb} {event.migration} ({event.seconds:.3f}s)")
         elif isinstance(event, StepDone):
             verb = "reverted" if event.step.backwards else "applied"

@@ -1,5 +1,6 @@
--- The schema the Go migration tool's version 1 (initial_schema) creates, written from
--- the facts in legacy_schema.md (section 5). Tests build "production" databases with it.
+-- The schema the Go migration tool's version 1 (initial_schema) creates, as its
+-- databases have it in production. rtx_migrate builds it in a scratch schema to verify a
+-- Go-built database before adopting it; the tests build "production" databases with it.
 CREATE TABLE IF NOT EXISTS users (
     id BIGSERIAL PRIMARY KEY,
     username VARCHAR(255) UNIQUE NOT NULL,

@@ -1,0 +1,252 @@
+"""Adopting databases built by the Go tool: verified first, converted in one transaction,
+every row kept, the Go tool's version 7 left alone, ending identical to a fresh database."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from rtx.migrator.catalog import catalog, catalog_differences
+from tests.conftest import (
+    PROJECT_ROOT,
+    build_legacy_database,
+    connect,
+    fetch_all,
+    manage,
+)
+
+REPRESENTATIVE_ROWS = (PROJECT_ROOT / "tests" / "legacy" / "representative_rows.sql").read_text()
+ANALYTICS = """
+CREATE TABLE analytics_daily_pnl (
+    id SERIAL PRIMARY KEY,
+    account_id BIGINT REFERENCES accounts(id) ON DELETE CASCADE,
+    user_id BIGINT REFERENCES users(id),
+    day DATE NOT NULL,
+    pnl DECIMAL(20,5),
+    created_at TIMESTAMPTZ DEFAULT now()
+);
+INSERT INTO analytics_daily_pnl (account_id, user_id, day, pnl) VALUES (1, 1, '2026-03-29', 5);
+-- Explicit ids in the rows above; a live Go database's sequences are past them.
+SELECT setval(pg_get_serial_sequence(t, 'id'), 1000)
+FROM unnest(ARRAY['users', 'accounts', 'trades', 'orders', 'positions']) t;
+"""
+GO_VERSIONS = ((1, "initial_schema"), (7, "analytics_dashboard_schema"))
+
+
+@pytest.fixture
+def go_database(database: str) -> str:
+    build_legacy_database(database, versions=GO_VERSIONS)
+    with connect(database) as connection:
+        connection.execute(REPRESENTATIVE_ROWS)
+        connection.execute(ANALYTICS)
+        # The Go tool writes lower-case FIX statuses; our CHECK wants upper case.
+        connection.execute("UPDATE fix_credentials SET status = 'active' WHERE user_id = '1'")
+    return database
+
+
+def rows(database: str) -> dict[str, list[dict]]:
+    with connect(database) as connection:
+        tables = [
+            r[0]
+            for r in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename NOT LIKE 'django%%' AND tablename NOT LIKE 'auth%%' ORDER BY 1"
+            )
+        ]
+        return {
+            table: sorted(
+                (
+                    json.loads(r[0], parse_float=Decimal)
+                    for r in connection.execute(f'SELECT to_jsonb(t)::text FROM "{table}" t')
+                ),
+                key=lambda row: json.dumps(row, sort_keys=True, default=str),
+            )
+            for table in tables
+        }
+
+
+def as_adopted(table: str, row: dict, time_zone_offset: str = "+00:00") -> dict:
+    """A legacy row as adoption documents it: timestamps in UTC gain their offset, FIX
+    statuses are upper-cased."""
+    converted = {}
+    for column, value in row.items():
+        if isinstance(value, str) and len(value) in (19, 26) and value[10:11] == "T":
+            value = value + time_zone_offset
+        converted[column] = value
+    if table == "fix_credentials" and converted.get("status") == "active":
+        converted["status"] = "ACTIVE"
+    return converted
+
+
+def test_success_status_recognises_a_go_database(go_database: str) -> None:
+    status = manage("rtx_migrate", "-status", database=go_database)
+    assert status.returncode == 0
+    assert (
+        "Built by the Go migration tool, not adopted yet: rtx-migrate -up adopts it "
+        "(rtx-migrate -up -dry-run shows the plan)" in status.stdout
+    )
+    assert json.loads(manage("rtx_migrate", "-status", "-json", database=go_database).stdout)[
+        "go_database"
+    ]
+
+
+def test_success_dry_run_shows_the_plan_and_changes_nothing(go_database: str) -> None:
+    with connect(go_database) as connection:
+        before = catalog(connection.cursor())
+    result = manage("rtx_migrate", "-up", "-dry-run", database=go_database)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1:5] == [
+        "Adoption of this Go-built database (dry run, nothing is changed):",
+        "  Verified: the 15 tables have the Go tool's version 1 schema",
+        "  Convert every TIMESTAMP column to TIMESTAMPTZ, reading stored values in UTC",
+        "  Turn serial ids into identity columns that continue after the highest id",
+    ]
+    assert "  Re-case fix_credentials.status: 1 value(s) to upper case" in lines
+    assert "Plan (dry run, nothing is changed): version 1 -> 4" in lines
+    with connect(go_database) as connection:
+        assert catalog_differences(before, catalog(connection.cursor())) == []
+
+
+def test_success_adoption_keeps_every_row_and_ends_like_a_fresh_database(
+    go_database: str, database_factory_fresh: str
+) -> None:
+    before = rows(go_database)
+    v7_row = fetch_all(
+        go_database, "SELECT version, name, applied_at FROM schema_migrations WHERE version = 7"
+    )
+
+    result = manage("rtx_migrate", "-up", database=go_database)
+
+    assert result.returncode == 0, result.stderr
+    assert "  converted trades: 2 rows in " in result.stdout
+    assert "  recorded accounts.0001_initial (" in result.stdout
+    assert "Done: version 1 -> 4" in result.stdout
+    after = rows(go_database)
+    for table, legacy_rows in before.items():
+        if table == "schema_migrations":
+            continue
+        expected = [as_adopted(table, row) for row in legacy_rows]
+        if table == "analytics_daily_pnl":
+            expected = legacy_rows
+        assert sorted(
+            after[table], key=lambda r: json.dumps(r, sort_keys=True, default=str)
+        ) == sorted(expected, key=lambda r: json.dumps(r, sort_keys=True, default=str)), table
+    assert (
+        fetch_all(
+            go_database, "SELECT version, name, applied_at FROM schema_migrations WHERE version = 7"
+        )
+        == v7_row
+    )
+    assert fetch_all(
+        go_database,
+        "SELECT conname FROM pg_constraint WHERE conrelid = "
+        "'analytics_daily_pnl'::regclass AND contype = 'f' ORDER BY 1",
+    ) == [("analytics_daily_pnl_account_id_fkey",), ("analytics_daily_pnl_user_id_fkey",)]
+
+    with connect(go_database) as adopted, connect(database_factory_fresh) as fresh:
+        found = catalog_differences(catalog(fresh.cursor()), catalog(adopted.cursor()))
+    assert [line for line in found if "analytics_daily_pnl" not in line] == []
+
+    ids = fetch_all(
+        go_database,
+        "INSERT INTO users (username, email, password_hash) "
+        "VALUES ('new', 'new@x', 'h') RETURNING id",
+    )
+    assert ids == [(4,)]
+    assert (
+        manage("rtx_migrate", "-up", database=go_database)
+        .stdout.strip()
+        .endswith("Nothing to do: the database is at version 4.")
+    )
+
+
+@pytest.fixture
+def database_factory_fresh(make_database) -> str:  # type: ignore[no-untyped-def]
+    fresh = make_database()
+    assert manage("rtx_migrate", "-up", database=fresh).returncode == 0
+    return fresh
+
+
+def test_success_timestamps_are_read_in_the_configured_time_zone(go_database: str) -> None:
+    result = manage(
+        "rtx_migrate", "-up", database=go_database, env={"RTX_LEGACY_TIME_ZONE": "Europe/Berlin"}
+    )
+    assert result.returncode == 0, result.stderr
+    # 01:30 on 2026-03-29 in Berlin is CET (+01), half an hour before the clocks go forward.
+    assert fetch_all(
+        go_database,
+        "SELECT created_at::text FROM users WHERE id = 1",
+    ) == [("2026-03-29 00:30:00+00",)]
+    # 01:00:00 on 2026-10-25 is the first 01:00 (CEST, +02) when read in Berlin.
+    assert fetch_all(
+        go_database,
+        "SELECT created_at::text FROM admin_audit_log WHERE id = 2",
+    ) == [("2026-10-24 23:00:00+00",)]
+
+
+def test_error_a_schema_that_is_not_the_go_tools_is_refused_untouched(database: str) -> None:
+    build_legacy_database(database, versions=GO_VERSIONS)
+    with connect(database) as connection:
+        connection.execute("ALTER TABLE trades ADD COLUMN venue TEXT; DROP INDEX idx_orders_symbol")
+        before = catalog(connection.cursor())
+
+    result = manage("rtx_migrate", "-up", database=database)
+
+    assert result.returncode == 8
+    assert result.stderr.splitlines() == [
+        "CommandError: this database does not have the Go tool's version 1 schema, so it "
+        "cannot be adopted safely; nothing was changed. Differences from it:",
+        "  orders: index idx_orders_symbol removed",
+        "  trades.venue: column added (text NULL)",
+    ]
+    with connect(database) as connection:
+        assert catalog_differences(before, catalog(connection.cursor())) == []
+
+
+def test_error_rows_outside_the_new_checks_are_listed_untouched(go_database: str) -> None:
+    with connect(go_database) as connection:
+        connection.execute("UPDATE admin_users SET status = 'BANNED' WHERE id = 2")
+        connection.execute("UPDATE order_history SET side = 'buy-ish' WHERE id = 1")
+        before = catalog(connection.cursor())
+
+    result = manage("rtx_migrate", "-up", database=go_database)
+
+    assert result.returncode == 10
+    assert result.stderr.splitlines() == [
+        "CommandError: rows break constraints that adoption adds; nothing was changed. Fix "
+        "them and run again:",
+        "  admin_users id=2: status = 'BANNED' is not one of ACTIVE, DISABLED, SUSPENDED; "
+        "fix: UPDATE admin_users SET status = '<one of them>' WHERE id = '2';",
+        "  order_history id=1: side = 'buy-ish' is not one of BUY, SELL; fix: UPDATE "
+        "order_history SET side = '<one of them>' WHERE id = '1';",
+    ]
+    with connect(go_database) as connection:
+        assert catalog_differences(before, catalog(connection.cursor())) == []
+    assert fetch_all(go_database, "SELECT status FROM fix_credentials WHERE user_id = '1'") == [
+        ("active",)
+    ]
+
+
+def test_error_down_on_a_go_database_asks_for_adoption_first(go_database: str) -> None:
+    result = manage("rtx_migrate", "-down", database=go_database)
+    assert result.returncode == 8
+    assert result.stderr.strip() == (
+        "CommandError: this database was built by the Go migration tool and is not adopted "
+        "yet: run rtx-migrate -up first (-up -dry-run shows what adoption does); nothing was "
+        "changed"
+    )
+
+
+def test_success_later_versions_leave_version_7_alone(go_database: str) -> None:
+    assert manage("rtx_migrate", "-up", database=go_database).returncode == 0
+    assert manage("rtx_migrate", "-version=1", database=go_database).returncode == 0
+    assert manage("rtx_migrate", "-up", database=go_database).returncode == 0
+    assert fetch_all(go_database, "SELECT version FROM schema_migrations ORDER BY 1") == [
+        (1,),
+        (2,),
+        (3,),
+        (4,),
+        (7,),
+    ]
+    assert fetch_all(go_database, "SELECT count(*) FROM analytics_daily_pnl") == [(1,)]
