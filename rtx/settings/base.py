@@ -39,8 +39,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 
 def database_from_environment() -> dict[str, object]:
-    """DATABASE_URL when it is set, otherwise the Go tool's DB_* variables and defaults."""
-    if env.str("DATABASE_URL", default=""):
+    """DATABASE_URL when it is set, otherwise the Go tool's DB_* variables and defaults.
+
+    RTX_EMBEDDED_POSTGRES=1 asks for a private server instead (:mod:`rtx.embedded`), and is
+    refused together with DATABASE_URL or a DB_* variable that names a server.
+    """
+    from rtx import embedded
+
+    if embedded.requested(env):
+        database = embedded.database(env, BASE_DIR)
+    elif env.str("DATABASE_URL", default=""):
         database = env.db_url("DATABASE_URL")
     else:
         database = {
