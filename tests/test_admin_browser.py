@@ -116,11 +116,13 @@ def browser() -> Iterator[object]:
 
 def log_in(driver, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     driver.get(f"{base}/admin/login/?next=/admin/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda page: "Site administration" in page.page_source)
 
 
 def test_change_an_account_see_it_audited_and_get_refused_as_support(
@@ -139,7 +141,7 @@ def test_change_an_account_see_it_audited_and_get_refused_as_support(
     balance.clear()
     balance.send_keys("4321.5")
     browser.find_element(By.NAME, "_save").click()
-    assert "was changed successfully" in browser.page_source
+    WebDriverWait(browser, 10).until(lambda page: "was changed successfully" in page.page_source)
     assert fetch_all(database, "SELECT balance::text FROM accounts WHERE id = 1") == [
         ("4321.50000",)
     ]
