@@ -8,7 +8,7 @@ from django.db.models.functions import Cast, Upper
 
 from accounts.models import TradingGroup
 from adminpanel.permissions import role_allows
-from rtx.db.constraints import NamedGinIndex, index, one_of, unique
+from rtx.db.constraints import NamedGinIndex, NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
 
@@ -151,6 +151,13 @@ class AdminAuditLog(models.Model):
             NamedGinIndex(
                 OpClass(Upper(Cast("details", models.TextField())), name="gin_trgm_ops"),
                 name="admin_audit_log_details_trgm_idx",
+            ),
+            # audit_log_list by admin, action or resource over a time range
+            NamedIndex(fields=["admin_id", "-created_at"], name="admin_audit_log_admin_time_idx"),
+            NamedIndex(fields=["action", "-created_at"], name="admin_audit_log_action_time_idx"),
+            NamedIndex(
+                fields=["resource_type", "resource_id", "-created_at"],
+                name="admin_audit_log_resource_time_idx",
             ),
         ]
 

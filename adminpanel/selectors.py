@@ -1,7 +1,13 @@
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast, Upper
 
-from adminpanel.models import AdminAuditLog
+from accounts.models import TradingGroup
+from adminpanel.models import AdminAuditLog, GroupSymbolSettings
 
 
 def audit_log_search(*, queryset: QuerySet[AdminAuditLog], text: str) -> QuerySet[AdminAuditLog]:
@@ -14,4 +20,61 @@ def audit_log_search(*, queryset: QuerySet[AdminAuditLog], text: str) -> QuerySe
         return queryset
     return queryset.annotate(details_text=Upper(Cast("details", TextField()))).filter(
         details_text__contains=text.upper()
+    )
+
+
+def audit_log_list(
+    *,
+    start: datetime,
+    end: datetime,
+    admin_id: int | None = None,
+    action: str | None = None,
+    resource_type: str | None = None,
+    resource_id: int | None = None,
+) -> QuerySet[AdminAuditLog]:
+    """Audit entries with ``start <= created_at < end``, newest first, narrowed as asked."""
+    entries = AdminAuditLog.objects.filter(created_at__gte=start, created_at__lt=end)
+    if admin_id is not None:
+        entries = entries.filter(admin_id=admin_id)
+    if action is not None:
+        entries = entries.filter(action=action)
+    if resource_type is not None:
+        entries = entries.filter(resource_type=resource_type)
+        if resource_id is not None:
+            entries = entries.filter(resource_id=resource_id)
+    return entries.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class SymbolSettings:
+    """What applies to a symbol in a group: its own settings over the group's defaults."""
+
+    group_id: int
+    symbol: str
+    enabled: bool
+    markup: Decimal
+    commission: Decimal
+    min_volume: Decimal | None
+    max_volume: Decimal | None
+    step_volume: Decimal | None
+
+
+def symbol_settings_effective(*, group_id: int, symbol: str) -> SymbolSettings:
+    """A symbol's settings in a group: group_symbol_settings where set, else the group's."""
+    group = TradingGroup.objects.get(pk=group_id)
+    own = GroupSymbolSettings.objects.filter(group_id=group_id, symbol=symbol).first()
+
+    def pick(name: str, default: Any) -> Any:
+        value = getattr(own, name) if own is not None else None
+        return default if value is None else value
+
+    return SymbolSettings(
+        group_id=group_id,
+        symbol=symbol,
+        enabled=pick("enabled", True),
+        markup=pick("markup", group.markup or Decimal(0)),
+        commission=pick("commission", group.commission or Decimal(0)),
+        min_volume=pick("min_volume", None),
+        max_volume=pick("max_volume", None),
+        step_volume=pick("step_volume", None),
     )

@@ -3,7 +3,7 @@
 from django.db import models
 
 from accounts.models import Account
-from rtx.db.constraints import index
+from rtx.db.constraints import NamedIndex, index
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
 
@@ -35,6 +35,12 @@ class RiskAlert(models.Model):
             index("risk_alerts", "severity"),
             index("risk_alerts", "acknowledged"),
             index("risk_alerts", "created_at"),
+            # risk_alert_list_unacknowledged
+            NamedIndex(
+                fields=["severity", "-created_at"],
+                condition=~models.Q(acknowledged=True),
+                name="risk_alerts_unacknowledged_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -60,6 +66,10 @@ class LiquidationEvent(models.Model):
         indexes = [
             index("liquidation_events", "account_id"),
             index("liquidation_events", "executed_at"),
+            # liquidation_event_list
+            NamedIndex(
+                fields=["account_id", "-executed_at"], name="liquidation_events_account_time_idx"
+            ),
         ]
 
     def __str__(self) -> str:

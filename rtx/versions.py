@@ -44,4 +44,9 @@ VERSIONS = (
     ),
     Version(3, "audit_log_details_search", ("adminpanel.0004_audit_log_details_search_index",)),
     Version(4, "timescale_hypertables", ("trading.0002_trades_order_history_hypertables",)),
+    # Indexes built CONCURRENTLY: each non-atomic migration is alone in its version.
+    Version(5, "trading_query_indexes", ("trading.0003_service_query_indexes",)),
+    Version(6, "risk_query_indexes", ("risk.0002_service_query_indexes",)),
+    # 7 is the Go tool's analytics_dashboard_schema.
+    Version(8, "audit_query_indexes", ("adminpanel.0005_audit_query_indexes",)),
 )

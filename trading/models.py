@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db import models
 
 from accounts.models import Account, ExecutionMode
-from rtx.db.constraints import index, one_of, unique
+from rtx.db.constraints import NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field, price_field
 from rtx.db.functions import CurrentTimestamp
 
@@ -45,6 +45,12 @@ class Position(models.Model):
             index("positions", "symbol"),
             index("positions", "status"),
             index("positions", "open_time"),
+            # position_list_open
+            NamedIndex(
+                fields=["account_id", "open_time", "id"],
+                condition=models.Q(status="OPEN"),
+                name="positions_open_account_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +94,17 @@ class Order(models.Model):
             index("orders", "symbol"),
             index("orders", "status"),
             index("orders", "created_at"),
+            # order_list_by_status (keyset pagination, newest first)
+            NamedIndex(
+                fields=["account_id", "status", "-created_at", "-id"],
+                name="orders_account_status_created_idx",
+            ),
+            # order_list_pending_for_symbol
+            NamedIndex(
+                fields=["symbol", "created_at", "id"],
+                condition=models.Q(status="PENDING"),
+                name="orders_pending_symbol_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,6 +156,9 @@ class Trade(models.Model):
             index("trades", "position_id"),
             index("trades", "symbol"),
             index("trades", "executed_at"),
+            # trade_list_for_account, trade_list_for_symbol
+            NamedIndex(fields=["account_id", "-executed_at"], name="trades_account_executed_idx"),
+            NamedIndex(fields=["symbol", "-executed_at"], name="trades_symbol_executed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -165,6 +185,9 @@ class OrderHistory(models.Model):
             index("order_history", "account_id"),
             index("order_history", "symbol"),
             index("order_history", "order_time"),
+            # order_history_for_account, order_history_for_symbol
+            NamedIndex(fields=["account_id", "-order_time"], name="order_history_account_time_idx"),
+            NamedIndex(fields=["symbol", "-order_time"], name="order_history_symbol_time_idx"),
         ]
 
     def __str__(self) -> str:

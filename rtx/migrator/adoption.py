@@ -35,6 +35,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from rtx.migrator.catalog import Table, differences, snapshot
 from rtx.migrator.errors import DataViolatesSchema, UnrecognisedDatabase
+from rtx.migrator.events import Progress
 
 GO_SCHEMA_SQL = Path(__file__).with_name("go_initial_schema.sql")
 SCRATCH_SCHEMA = "rtx_expected_schema"
@@ -107,11 +108,6 @@ VALUE_SETS = (
 SHOWN_OFFENDERS = 20
 
 
-@dataclass(frozen=True)
-class AdoptionProgress:
-    message: str
-
-
 def strip_schema(tables: dict[str, Table], schema: str) -> dict[str, Table]:
     """Index definitions name their schema; comparisons across schemas must not."""
     return {
@@ -166,7 +162,7 @@ class Adoption:
         connection: BaseDatabaseWrapper,
         *,
         time_zone: str,
-        report: Callable[[AdoptionProgress], None] = lambda progress: None,
+        report: Callable[[Progress], None] = lambda progress: None,
     ) -> None:
         self.connection = connection
         self.time_zone = time_zone
@@ -262,9 +258,7 @@ class Adoption:
             rows = cursor.fetchone()[0]
             self._convert_table(cursor, table)
             self.report(
-                AdoptionProgress(
-                    f"converted {table}: {rows} rows in {time.monotonic() - started:.2f}s"
-                )
+                Progress(f"converted {table}: {rows} rows in {time.monotonic() - started:.2f}s")
             )
         for index in DUPLICATE_INDEXES:
             cursor.execute(f'DROP INDEX IF EXISTS "{index}"')

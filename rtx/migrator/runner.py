@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg.errors
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DatabaseError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -24,7 +25,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from rtx.db import timescale
 from rtx.migrator import lock, mirror
-from rtx.migrator.adoption import Adoption, AdoptionProgress
+from rtx.migrator.adoption import Adoption
 from rtx.migrator.checksum import version_checksum
 from rtx.migrator.database import describe
 from rtx.migrator.errors import (
@@ -35,6 +36,7 @@ from rtx.migrator.errors import (
     TableLockTimeout,
     UnrecognisedDatabase,
 )
+from rtx.migrator.events import Progress
 from rtx.migrator.registry import Registry, Version, join_key
 
 Plan = list[tuple[Migration, bool]]
@@ -74,7 +76,7 @@ class StepDone:
     seconds: float
 
 
-Event = StepStarted | MigrationDone | StepDone | AdoptionProgress
+Event = StepStarted | MigrationDone | StepDone | Progress
 
 
 @dataclass(frozen=True)
@@ -392,6 +394,8 @@ class Migrator:
         started = time.monotonic()
         self._current_migration = None
         executor = MigrationExecutor(self.connection, progress_callback=self._progress)
+        if not step.atomic and not step.backwards:
+            self._drop_invalid_indexes(step)
         try:
             if step.atomic:
                 with transaction.atomic(using=self.connection.alias):
@@ -405,6 +409,24 @@ class Migrator:
             raise self._failure(step, error) from error
         self.report(StepDone(step, time.monotonic() - started))
         return state
+
+    def _drop_invalid_indexes(self, step: Step) -> None:
+        """Drop what an earlier, failed CONCURRENTLY build of this step left INVALID."""
+        names = [
+            operation.index.name
+            for migration, _ in step.plan
+            for operation in migration.operations
+            if isinstance(operation, AddIndexConcurrently)
+        ]
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE NOT i.indisvalid AND c.relname = ANY(%s)",
+                [names],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+                self.report(Progress(f"dropped INVALID index {name} left by a failed build"))
 
     def _record(self, step: Step, started: float) -> None:
         if step.backwards:

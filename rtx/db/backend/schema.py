@@ -9,7 +9,12 @@ here the database itself carries the rule:
   ``models.CASCADE`` and ``ON DELETE SET NULL`` for ``models.SET_NULL``;
 * no implicit ``varchar_pattern_ops`` ("_like") index is added next to a unique or
   primary-key varchar column: every index of this project is declared, by name, in
-  a model's ``Meta.indexes``.
+  a model's ``Meta.indexes``;
+* an index built CONCURRENTLY says ``IF NOT EXISTS``, so a non-atomic migration that
+  stopped halfway can run again (rtx_migrate first drops what a failed build left INVALID);
+  on a TimescaleDB hypertable, which refuses CONCURRENTLY, it is built one transaction per
+  chunk instead (``timescaledb.transaction_per_chunk``), which also keeps writes flowing,
+  and dropped with a plain DROP INDEX.
 """
 
 from django.db import models
@@ -39,6 +44,42 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
     # Django's version first runs SET CONSTRAINTS ... IMMEDIATE, which PostgreSQL
     # refuses for a constraint that is not deferrable.
     sql_delete_fk = "ALTER TABLE %(table)s DROP CONSTRAINT %(name)s"
+    sql_create_index_concurrently = (
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS %(name)s ON %(table)s%(using)s "
+        "(%(columns)s)%(include)s%(extra)s%(condition)s"
+    )
+
+    def add_index(self, model, index, concurrently=False):  # type: ignore[no-untyped-def]
+        if concurrently and self._is_hypertable(model._meta.db_table):
+            statement = index.create_sql(model, self)
+            statement.template = statement.template.replace(
+                "INDEX %(name)s", "INDEX IF NOT EXISTS %(name)s"
+            )
+            statement.parts["extra"] = (
+                " WITH (timescaledb.transaction_per_chunk)" + statement.parts["extra"]
+            )
+            self.execute(statement, params=None)
+            return
+        super().add_index(model, index, concurrently=concurrently)
+
+    def remove_index(self, model, index, concurrently=False):  # type: ignore[no-untyped-def]
+        # A hypertable's index has one per chunk, which DROP INDEX CONCURRENTLY refuses.
+        hypertable = concurrently and self._is_hypertable(model._meta.db_table)
+        super().remove_index(model, index, concurrently=concurrently and not hypertable)
+
+    def _is_hypertable(self, table: str) -> bool:
+        if self.collect_sql:
+            return False
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('timescaledb_information.hypertables')")
+            if cursor.fetchone()[0] is None:
+                return False
+            cursor.execute(
+                "SELECT 1 FROM timescaledb_information.hypertables "
+                "WHERE hypertable_schema = current_schema() AND hypertable_name = %s",
+                [table],
+            )
+            return cursor.fetchone() is not None
 
     def _create_fk_sql(self, model, field, suffix):  # type: ignore[no-untyped-def]
         statement: Statement = super()._create_fk_sql(model, field, suffix)  # type: ignore[misc]

@@ -17,8 +17,9 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 
 from rtx.migrator import database
-from rtx.migrator.adoption import Adoption, AdoptionProgress
+from rtx.migrator.adoption import Adoption
 from rtx.migrator.errors import ExitCode, MigratorError
+from rtx.migrator.events import Progress
 from rtx.migrator.lint import LintUnavailable, lint
 from rtx.migrator.lint import update_lock as update_lock_file
 from rtx.migrator.lock import migration_lock
@@ -342,7 +343,7 @@ class Command(BaseCommand):
                 f"{self._now()} {event.step.verb} version {event.step.version.label}: "
                 f"{len(event.step.plan)} migration(s)"
             )
-        elif isinstance(event, AdoptionProgress):
+        elif isinstance(event, Progress):
             self.stdout.write(f"{self._now()}   {event.message}")
         elif isinstance(event, MigrationDone):
             verb = "reverted" if event.backwards else "recorded" if event.faked else "applied"
