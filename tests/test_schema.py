@@ -7,26 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from rtx.migrator.adoption import LEGACY_TABLES
 from rtx.migrator.catalog import differences, snapshot
 from tests.conftest import LEGACY_SCHEMA, connect, fetch_all, manage
 
-LEGACY_TABLES = [
-    "users",
-    "accounts",
-    "trading_groups",
-    "positions",
-    "orders",
-    "trades",
-    "admin_users",
-    "admin_audit_log",
-    "risk_alerts",
-    "liquidation_events",
-    "fix_credentials",
-    "fix_sessions",
-    "group_symbol_settings",
-    "order_history",
-    "symbol_correlations",
-]
 SERIAL_ID_TABLES = [
     "users",
     "accounts",
@@ -119,10 +103,10 @@ def test_catalog_matches_the_go_schema_except_the_documented_differences(
     legacy_db, our_db = make_database(), make_database()
     with connect(legacy_db) as legacy_connection:
         legacy_connection.execute(LEGACY_SCHEMA.read_text())
-        legacy = snapshot(legacy_connection.cursor(), LEGACY_TABLES)
+        legacy = snapshot(legacy_connection.cursor(), list(LEGACY_TABLES))
     assert manage("rtx_migrate", "-up", database=our_db).returncode == 0
     with connect(our_db) as our_connection:
-        ours = snapshot(our_connection.cursor(), LEGACY_TABLES)
+        ours = snapshot(our_connection.cursor(), list(LEGACY_TABLES))
 
     found = set(differences(legacy, ours))
     added_indexes = {line for line in found if ADDED_INDEX.match(line)}
@@ -139,7 +123,7 @@ def test_every_identifier_fits_postgresql_and_every_index_is_named_by_us(
     database = make_database()
     assert manage("rtx_migrate", "-up", database=database).returncode == 0
     with connect(database) as conn:
-        ours = snapshot(conn.cursor(), LEGACY_TABLES)
+        ours = snapshot(conn.cursor(), list(LEGACY_TABLES))
     names = [name for table in ours.values() for name in [*table.indexes, *table.constraints]]
     assert all(len(name.encode()) <= 63 for name in names)
     generated = [
