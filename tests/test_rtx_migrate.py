@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from rtx.versions import VERSIONS as PROJECT_VERSIONS
@@ -515,3 +516,28 @@ def test_success_diff_prints_what_a_range_of_versions_changes(database: str) -> 
     assert fetch_all(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [
         (0,)
     ]
+
+
+def test_success_a_failed_concurrent_build_is_cleaned_up_and_rerun(database: str) -> None:
+    assert rtx_migrate(database, "-version=101").returncode == 0
+    with connect(database) as connection:
+        connection.execute("INSERT INTO demo_ledger (note, amount) VALUES ('a', 1), ('b', 1)")
+        # A unique build over duplicates fails and leaves the index behind, INVALID.
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            connection.execute(
+                "CREATE UNIQUE INDEX CONCURRENTLY demo_ledger_amount_idx ON demo_ledger (amount)"
+            )
+    assert fetch_all(
+        database,
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'demo_ledger_amount_idx'::regclass",
+    ) == [(False,)]
+
+    result = rtx_migrate(database, "-version=102")
+
+    assert result.returncode == 0, result.stderr
+    assert "dropped INVALID index demo_ledger_amount_idx left by a failed build" in result.stdout
+    assert fetch_all(
+        database,
+        "SELECT indisvalid, indisunique FROM pg_index "
+        "WHERE indexrelid = 'demo_ledger_amount_idx'::regclass",
+    ) == [(True, False)]
