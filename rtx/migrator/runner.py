@@ -8,8 +8,7 @@ written once it has succeeded. Progress goes to a callback; nothing here prints.
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg.errors
@@ -38,6 +37,7 @@ from rtx.migrator.errors import (
 )
 from rtx.migrator.events import Progress
 from rtx.migrator.registry import Registry, Version, join_key
+from rtx.migrator.status import Status, VersionState, current_version
 
 Plan = list[tuple[Migration, bool]]
 
@@ -85,56 +85,6 @@ class Timeouts:
 
     lock_timeout: str = "5s"
     statement_timeout: str = "15min"
-
-
-@dataclass
-class VersionState:
-    number: int
-    name: str
-    state: str  # applied, pending or partial
-    migrations: list[str]
-    applied_migrations: int
-    applied_at: datetime | None = None
-    duration_ms: int | None = None
-    applied_by: str | None = None
-    applied_with: str | None = None
-    checksum: str | None = None  # ok, changed, "not recorded" (Go tool), or None (no row)
-
-    @property
-    def label(self) -> str:
-        return f"{self.number} ({self.name})"
-
-
-@dataclass
-class Status:
-    database: str
-    current: int
-    latest: int
-    versions: list[VersionState]
-    foreign_versions: list[dict[str, Any]] = field(default_factory=list)
-    running: str | None = None
-    problems: list[str] = field(default_factory=list)
-    timescaledb: dict[str, Any] = field(default_factory=dict)
-    go_database: bool = False
-
-    @property
-    def pending(self) -> list[VersionState]:
-        return [version for version in self.versions if version.state != "applied"]
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["pending"] = [version.number for version in self.pending]
-        return data
-
-
-def current_version(registry: Registry, applied: set[int]) -> int:
-    """The highest version below which every version is applied."""
-    current = 0
-    for version in registry.versions:
-        if version.number not in applied:
-            break
-        current = version.number
-    return current
 
 
 class Migrator:
