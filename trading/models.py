@@ -158,7 +158,12 @@ class Trade(models.Model):
             index("trades", "executed_at"),
             # trade_list_for_account, trade_list_for_symbol
             NamedIndex(fields=["account_id", "-executed_at"], name="trades_account_executed_idx"),
-            NamedIndex(fields=["symbol", "-executed_at"], name="trades_symbol_executed_idx"),
+            # Covering: trade_ohlcv reads a symbol's day from the index alone.
+            NamedIndex(
+                fields=["symbol", "-executed_at"],
+                include=["id", "price", "volume"],
+                name="trades_symbol_executed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,7 +42,9 @@ def order_list_by_status(
     if cursor is not None:
         created_at, order_id = cursor
         orders = orders.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=order_id)
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=order_id),
+            # The same rows; this bound lets the index scan start at the cursor.
+            created_at__lte=created_at,
         )
     page = list(orders.order_by("-created_at", "-id")[: limit + 1])
     has_more = len(page) > limit

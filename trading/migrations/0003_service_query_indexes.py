@@ -59,7 +59,9 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="trade",
             index=rtx.db.constraints.NamedIndex(
-                fields=["symbol", "-executed_at"], name="trades_symbol_executed_idx"
+                fields=["symbol", "-executed_at"],
+                include=["id", "price", "volume"],
+                name="trades_symbol_executed_idx",
             ),
         ),
     ]

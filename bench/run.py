@@ -1,0 +1,110 @@
+"""Run every benchmark in order and write their results: the figures the README shows.
+
+Usage::
+
+    .venv/bin/python bench/run.py [--scale 1.0] [--keep] [--runs 300]
+
+In order:
+
+1. migration speed (bench/migration_speed.py) on three scratch databases of its own;
+2. on one fresh database ``rtx_bench_<pid>``: ``rtx-migrate -up``, the seed at ``--scale``
+   (bench/seed.py), the read patterns (bench/reads.py), the fill throughput
+   (bench/fills.py); then the database is dropped, whatever happened, unless ``--keep``.
+
+Each step writes its own ``bench/results/<name>.txt`` (migration_speed, seed, reads,
+fills); this script adds ``bench/results/run.txt`` with the command, the machine, and the
+wall-clock seconds of each step. Targets that are missed are reported, never turned into a
+failing exit status; a step that cannot run ends the script with status 1.
+"""
+
+import argparse
+import sys
+import time
+
+import fills
+import migration_speed
+import reads
+import seed
+from common import (
+    RESULTS_DIR,
+    BenchError,
+    Server,
+    bench_database,
+    environment_lines,
+    say,
+    seconds_since,
+    write_results,
+)
+
+
+def run_all(server: Server, *, scale: float, runs: int, keep: bool) -> dict[str, float]:
+    """Every step; returns the wall-clock seconds of each."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    migration_speed.write_report(
+        server, migration_speed.measure_migrations(server, repeat=3, keep=False)
+    )
+    timings["migration speed (3 repetitions)"] = seconds_since(start)
+    with bench_database(server, existing=None, keep=keep, timings=timings) as dbname:
+        start = time.perf_counter()
+        seed.write_report(server, seed.seed_database(server, dbname, scale=scale, seed=42))
+        timings[f"seed (scale {scale})"] = seconds_since(start)
+        start = time.perf_counter()
+        reads.write_report(server, dbname, reads.measure_reads(server, dbname, runs=runs), runs)
+        timings[f"reads ({runs} runs per pattern)"] = seconds_since(start)
+        start = time.perf_counter()
+        fills_per_worker = 200
+        measured = fills.measure_fills(server, dbname, fills_per_worker=fills_per_worker)
+        fills.write_report(server, dbname, measured, fills_per_worker)
+        timings["fills (1, 4, 8 workers; 2 scenarios)"] = seconds_since(start)
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="data set size; 1.0 = 100k users, 1M orders, 2M trades (default 1.0)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=300, help="timed calls per read pattern (default 300)"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the benchmark database instead of dropping it at the end",
+    )
+    args = parser.parse_args(argv)
+    if args.scale <= 0 or args.runs < 1:
+        parser.error("--scale must be positive and --runs at least 1")
+    server = Server.from_environment()
+    start = time.perf_counter()
+    try:
+        timings = run_all(server, scale=args.scale, runs=args.runs, keep=args.keep)
+    except BenchError as error:
+        print(f"run: {error}", file=sys.stderr)
+        return 1
+    total = seconds_since(start)
+    body = [f"{'step':<44}{'seconds':>9}"]
+    body += [f"{step:<44}{seconds:>9.1f}" for step, seconds in timings.items()]
+    body += [
+        f"{'all':<44}{total:>9.1f}",
+        "",
+        "Results: "
+        + ", ".join(
+            f"bench/results/{name}.txt"
+            for name in ("migration_speed", "seed", "reads", "fills")
+            if (RESULTS_DIR / f"{name}.txt").exists()
+        ),
+    ]
+    write_results(
+        "run", "rtx-schema benchmarks: one run of bench/run.py", environment_lines(server), body
+    )
+    say(f"All benchmarks done in {total:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
