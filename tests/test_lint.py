@@ -114,3 +114,10 @@ def test_error_registry_problems_name_the_migration() -> None:
         "migration sessions.0001_initial belongs to no version: add it to a version in the "
         "registry (rtx/versions.py)",
     ]
+
+
+def test_error_lint_without_a_server_is_one_line() -> None:
+    result = manage("rtx_migrate", "-lint", database="postgres", env={"DB_PORT": "1"})
+    assert result.returncode == 3
+    assert result.stderr.strip().startswith("CommandError: cannot connect to PostgreSQL at ")
+    assert "Traceback" not in result.stderr

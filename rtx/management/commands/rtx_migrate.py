@@ -79,7 +79,8 @@ class Command(BaseCommand):
         verbs.add_argument(
             "-lint",
             action="store_true",
-            help="check every migration against the project's rules (no database needed)",
+            help="check every migration against the project's rules (needs the server, "
+            "not a migrated database: any database it can connect to will do)",
         )
         verbs.add_argument(
             "-diff",
@@ -128,9 +129,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_combinations(options)
         connection = connections[options["database"]]
-        if options["lint"]:
-            self._lint(connection, update_lock=options["update_lock"])
-            return
         migrator = Migrator(
             connection,
             Registry.from_setting(settings.RTX_VERSIONS),
@@ -139,6 +137,9 @@ class Command(BaseCommand):
         )
         try:
             database.connect(connection)
+            if options["lint"]:
+                self._lint(connection, update_lock=options["update_lock"])
+                return
             if not options["json"]:
                 self.stdout.write(f"Database: {database.describe(connection)}")
             if options["status"]:
