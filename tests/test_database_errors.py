@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from rtx.migrator.database import explain
+from tests.conftest import manage
 
 CONNECTION = SimpleNamespace(
     settings_dict={"HOST": "db.internal", "PORT": 6432, "NAME": "trading_engine", "USER": "rtx"}
@@ -44,3 +45,13 @@ CONNECTION = SimpleNamespace(
 )
 def test_error_connection_failures_are_explained(driver_message: str, explained: str) -> None:
     assert explain(CONNECTION, Exception(driver_message)) == explained  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "command", [["fix_close_stale_sessions"], ["migrate"], ["rtx_timescale", "-status"]]
+)
+def test_error_any_command_without_its_server_says_so_in_one_line(command: list[str]) -> None:
+    result = manage(*command, database="postgres", env={"DB_PORT": "1"})
+    assert result.returncode == 3
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "cannot connect to PostgreSQL at 127.0.0.1:1 (Connection refused)" in result.stderr
