@@ -18,6 +18,7 @@ names it and the role may create extensions.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,11 +204,7 @@ class ConvertToHypertable(migrations.operations.base.Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        if schema_editor.collect_sql:
-            schema_editor.collected_sql.append(f"-- {self.describe()} (rtx.db.timescale.convert)")
-            return
-        with schema_editor.connection.cursor() as cursor:
-            convert(cursor, self.hypertable)
+        self._run(schema_editor, convert, f"-- {self.describe()} (rtx.db.timescale.convert)")
 
     def database_backwards(
         self,
@@ -216,13 +213,20 @@ class ConvertToHypertable(migrations.operations.base.Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
+        self._run(schema_editor, revert, f"-- revert: {self.describe()} (rtx.db.timescale.revert)")
+
+    def _run(
+        self,
+        schema_editor: BaseDatabaseSchemaEditor,
+        action: Callable[[Any, Hypertable], object],
+        comment: str,
+    ) -> None:
+        """Do ``action`` on the table; a dry run (sqlmigrate, -dry-run) shows only ``comment``."""
         if schema_editor.collect_sql:
-            schema_editor.collected_sql.append(
-                f"-- revert: {self.describe()} (rtx.db.timescale.revert)"
-            )
+            schema_editor.collected_sql.append(comment)
             return
         with schema_editor.connection.cursor() as cursor:
-            revert(cursor, self.hypertable)
+            action(cursor, self.hypertable)
 
     def describe(self) -> str:
         return f"Make {self.table} a TimescaleDB hypertable where TimescaleDB is available"

@@ -3,7 +3,11 @@
 The statuses are documented in the README ("Exit codes"); scripts rely on them.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
+
+from django.core.management.base import CommandError
 
 
 class ExitCode(IntEnum):
@@ -66,3 +70,15 @@ class DataViolatesSchema(MigratorError):
     """Existing rows break a constraint the migration would add; they must be fixed first."""
 
     exit_code = ExitCode.DATA_VIOLATES_SCHEMA
+
+
+@contextmanager
+def as_command_errors() -> Iterator[None]:
+    """In a management command: a migrator failure becomes a one-line CommandError.
+
+    Database errors that get past the migrator are the entry point's (rtx.cli) to report.
+    """
+    try:
+        yield
+    except MigratorError as error:
+        raise CommandError(str(error), returncode=error.exit_code) from None

@@ -13,12 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 
 from rtx.migrator import database
 from rtx.migrator.adoption import Adoption
-from rtx.migrator.errors import ExitCode, MigratorError
+from rtx.migrator.errors import ExitCode, as_command_errors
 from rtx.migrator.events import Progress
 from rtx.migrator.lint import LintUnavailable, lint
 from rtx.migrator.lint import update_lock as update_lock_file
@@ -135,7 +135,7 @@ class Command(BaseCommand):
             report=self._report,
             timeouts=Timeouts(settings.RTX_LOCK_TIMEOUT, settings.RTX_STATEMENT_TIMEOUT),
         )
-        try:
+        with as_command_errors():
             database.connect(connection)
             if options["lint"]:
                 self._lint(connection, update_lock=options["update_lock"])
@@ -165,13 +165,6 @@ class Command(BaseCommand):
                     return
                 status = migrator.prepare(adopt=self._goes_up(options))
                 self._migrate(migrator, status, self._target(status, options))
-        except MigratorError as error:
-            raise CommandError(str(error), returncode=error.exit_code) from None
-        except DatabaseError as error:
-            raise CommandError(
-                f"database error: {database.first_line(error)}",
-                returncode=ExitCode.MIGRATION_FAILED,
-            ) from None
 
     @staticmethod
     def _goes_up(options: dict[str, Any]) -> bool:

@@ -5,12 +5,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
 from rtx.db import policies, timescale
 from rtx.migrator import database
-from rtx.migrator.errors import ExitCode, MigratorError
+from rtx.migrator.errors import ExitCode, as_command_errors
 from rtx.migrator.lock import migration_lock
 
 CONVERSION_MIGRATION = ("trading", "0002_trades_order_history_hypertables")
@@ -37,7 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         connection = connections[options["database"]]
-        try:
+        with as_command_errors():
             database.connect(connection)
             with connection.cursor() as cursor:
                 current = timescale.state(cursor)
@@ -54,13 +54,6 @@ class Command(BaseCommand):
                     self._convert(connection)
                 else:
                     self._policies(connection)
-        except MigratorError as error:
-            raise CommandError(str(error), returncode=error.exit_code) from None
-        except DatabaseError as error:
-            raise CommandError(
-                f"database error: {database.first_line(error)}",
-                returncode=ExitCode.MIGRATION_FAILED,
-            ) from None
 
     def _convert(self, connection: Any) -> None:
         if CONVERSION_MIGRATION not in MigrationRecorder(connection).applied_migrations():
