@@ -7,6 +7,7 @@ from django.db import models
 from rtx.db.constraints import index, one_of, unique
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
+from rtx.db.loading import FastLoadingModel
 
 
 class ExecutionMode(models.TextChoices):
@@ -20,7 +21,7 @@ class MarginMode(models.TextChoices):
     NETTING = "NETTING"
 
 
-class User(models.Model):
+class User(FastLoadingModel):
     """A trader. Not the admin's login: that is :class:`adminpanel.models.AdminUser`."""
 
     username = models.CharField(max_length=255)
@@ -45,7 +46,7 @@ class User(models.Model):
         return self.username
 
 
-class TradingGroup(models.Model):
+class TradingGroup(FastLoadingModel):
     name = models.CharField(max_length=255)
     description = models.TextField(null=True, blank=True)
     execution_mode = models.CharField(
@@ -80,7 +81,7 @@ class TradingGroup(models.Model):
         return self.name
 
 
-class Account(models.Model):
+class Account(FastLoadingModel):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, db_index=False, related_name="accounts"
     )

@@ -11,6 +11,7 @@ from adminpanel.permissions import role_allows
 from rtx.db.constraints import NamedGinIndex, NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
+from rtx.db.loading import FastLoadingModel
 
 # The Go tool stored bcrypt hashes as they are; Django expects "bcrypt$" before them.
 LEGACY_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
@@ -117,7 +118,7 @@ class AdminUser(AbstractBaseUser):
         return self.is_active
 
 
-class AdminAuditLog(models.Model):
+class AdminAuditLog(FastLoadingModel):
     admin = models.ForeignKey(
         AdminUser,
         on_delete=models.SET_NULL,
@@ -165,7 +166,7 @@ class AdminAuditLog(models.Model):
         return f"{self.admin_username}: {self.action} {self.resource_type} {self.resource_id}"
 
 
-class GroupSymbolSettings(models.Model):
+class GroupSymbolSettings(FastLoadingModel):
     group = models.ForeignKey(
         TradingGroup, on_delete=models.CASCADE, db_index=False, related_name="symbol_settings"
     )

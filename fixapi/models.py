@@ -5,6 +5,7 @@ from django.db import models
 
 from rtx.db.constraints import index, one_of
 from rtx.db.functions import CurrentTimestamp
+from rtx.db.loading import FastLoadingModel
 
 
 class RateLimitTier(models.TextChoices):
@@ -21,7 +22,7 @@ class CredentialStatus(models.TextChoices):
     EXPIRED = "EXPIRED"
 
 
-class FixCredential(models.Model):
+class FixCredential(FastLoadingModel):
     # The trading engine's user id as a string; deliberately not a foreign key to users.
     user_id = models.CharField(max_length=255, primary_key=True)
     sender_comp_id = models.CharField(max_length=255)
@@ -57,7 +58,7 @@ class FixCredential(models.Model):
         return self.sender_comp_id
 
 
-class FixSession(models.Model):
+class FixSession(FastLoadingModel):
     session_id = models.CharField(max_length=255, primary_key=True)
     credential = models.ForeignKey(
         FixCredential,

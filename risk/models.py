@@ -6,9 +6,10 @@ from accounts.models import Account
 from rtx.db.constraints import NamedIndex, index
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
+from rtx.db.loading import FastLoadingModel
 
 
-class RiskAlert(models.Model):
+class RiskAlert(FastLoadingModel):
     # The risk engine supplies the id.
     id = models.CharField(max_length=255, primary_key=True)
     account = models.ForeignKey(
@@ -47,7 +48,7 @@ class RiskAlert(models.Model):
         return self.id
 
 
-class LiquidationEvent(models.Model):
+class LiquidationEvent(FastLoadingModel):
     id = models.CharField(max_length=255, primary_key=True)
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, db_index=False, related_name="liquidation_events"
@@ -76,7 +77,7 @@ class LiquidationEvent(models.Model):
         return self.id
 
 
-class SymbolCorrelation(models.Model):
+class SymbolCorrelation(FastLoadingModel):
     pk = models.CompositePrimaryKey("symbol1", "symbol2")
     symbol1 = models.CharField(max_length=50)
     symbol2 = models.CharField(max_length=50)

@@ -8,6 +8,7 @@ from accounts.models import Account, ExecutionMode
 from rtx.db.constraints import NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field, price_field
 from rtx.db.functions import CurrentTimestamp
+from rtx.db.loading import FastLoadingModel
 
 
 class Side(models.TextChoices):
@@ -15,7 +16,7 @@ class Side(models.TextChoices):
     SELL = "SELL"
 
 
-class Position(models.Model):
+class Position(FastLoadingModel):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, db_index=False, related_name="positions"
     )
@@ -57,7 +58,7 @@ class Position(models.Model):
         return f"#{self.pk} {self.side} {self.volume} {self.symbol}"
 
 
-class Order(models.Model):
+class Order(FastLoadingModel):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, db_index=False, related_name="orders"
     )
@@ -111,7 +112,7 @@ class Order(models.Model):
         return f"#{self.pk} {self.side} {self.volume} {self.symbol}"
 
 
-class Trade(models.Model):
+class Trade(FastLoadingModel):
     """An order fill."""
 
     order = models.ForeignKey(
@@ -170,7 +171,7 @@ class Trade(models.Model):
         return f"#{self.pk} {self.side} {self.volume} {self.symbol} @ {self.price}"
 
 
-class OrderHistory(models.Model):
+class OrderHistory(FastLoadingModel):
     """Order analytics: one row per order, kept for pattern analysis."""
 
     account = models.ForeignKey(
