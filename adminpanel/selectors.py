@@ -8,6 +8,7 @@ from django.db.models.functions import Cast, Upper
 
 from accounts.models import TradingGroup
 from adminpanel.models import AdminAuditLog, GroupSymbolSettings
+from rtx.db.compiled import PAGE, CompiledQuery
 
 
 def audit_log_search(*, queryset: QuerySet[AdminAuditLog], text: str) -> QuerySet[AdminAuditLog]:
@@ -23,16 +24,14 @@ def audit_log_search(*, queryset: QuerySet[AdminAuditLog], text: str) -> QuerySe
     )
 
 
-def audit_log_list(
-    *,
-    start: datetime,
-    end: datetime,
-    admin_id: int | None = None,
-    action: str | None = None,
-    resource_type: str | None = None,
-    resource_id: int | None = None,
+def audit_entries(
+    start: Any,
+    end: Any,
+    admin_id: Any = None,
+    action: Any = None,
+    resource_type: Any = None,
+    resource_id: Any = None,
 ) -> QuerySet[AdminAuditLog]:
-    """Audit entries with ``start <= created_at < end``, newest first, narrowed as asked."""
     entries = AdminAuditLog.objects.filter(created_at__gte=start, created_at__lt=end)
     if admin_id is not None:
         entries = entries.filter(admin_id=admin_id)
@@ -43,6 +42,34 @@ def audit_log_list(
         if resource_id is not None:
             entries = entries.filter(resource_id=resource_id)
     return entries.order_by("-created_at", "-id")
+
+
+AUDIT_ENTRIES = CompiledQuery(audit_entries)
+
+
+def audit_log_list(
+    *,
+    start: datetime,
+    end: datetime,
+    admin_id: int | None = None,
+    action: str | None = None,
+    resource_type: str | None = None,
+    resource_id: int | None = None,
+    limit: int = PAGE,
+) -> list[AdminAuditLog]:
+    """Audit entries with ``start <= created_at < end``, newest first, narrowed as asked.
+
+    ``resource_id`` narrows only together with ``resource_type``.
+    """
+    return AUDIT_ENTRIES.fetch(
+        start=start,
+        end=end,
+        admin_id=admin_id,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id if resource_type is not None else None,
+        limit=limit,
+    )
 
 
 @dataclass(frozen=True)
@@ -59,10 +86,24 @@ class SymbolSettings:
     step_volume: Decimal | None
 
 
+TRADING_GROUP = CompiledQuery(lambda group_id: TradingGroup.objects.filter(pk=group_id))
+OWN_SYMBOL_SETTINGS = CompiledQuery(
+    lambda group_id, symbol: GroupSymbolSettings.objects.filter(
+        group_id=group_id, symbol=symbol
+    ).order_by("id")
+)
+
+
 def symbol_settings_effective(*, group_id: int, symbol: str) -> SymbolSettings:
-    """A symbol's settings in a group: group_symbol_settings where set, else the group's."""
-    group = TradingGroup.objects.get(pk=group_id)
-    own = GroupSymbolSettings.objects.filter(group_id=group_id, symbol=symbol).first()
+    """A symbol's settings in a group: group_symbol_settings where set, else the group's.
+
+    Raises ``TradingGroup.DoesNotExist`` for an unknown group.
+    """
+    groups = TRADING_GROUP.fetch(group_id=group_id, limit=1)
+    if not groups:
+        raise TradingGroup.DoesNotExist(f"no trading group {group_id}")
+    group = groups[0]
+    own = next(iter(OWN_SYMBOL_SETTINGS.fetch(group_id=group_id, symbol=symbol, limit=1)), None)
 
     def pick(name: str, default: Any) -> Any:
         value = getattr(own, name) if own is not None else None

@@ -1,7 +1,9 @@
 """Reads of trading data for the engine's services.
 
 Each function serves one of the seed's "common query patterns" (account_id, symbol,
-created_at, status) and is backed by an index named in the models' Meta.
+created_at, status) and is backed by an index named in the models' Meta. Each runs a
+:class:`~rtx.db.compiled.CompiledQuery`: compiled once, then only bound and run, and returns a
+list of at most ``limit`` rows.
 """
 
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
+from rtx.db.compiled import PAGE, CompiledQuery
 from rtx.db.timebucket import First, Last, TimeBucket
 from trading.models import Order, OrderHistory, Position, Trade
 
@@ -22,9 +25,32 @@ class OrderPage:
     next_cursor: tuple[datetime, int] | None
 
 
-def position_list_open(*, account_id: int) -> QuerySet[Position]:
+OPEN_POSITIONS = CompiledQuery(
+    lambda account_id: Position.objects.filter(account_id=account_id, status="OPEN").order_by(
+        "open_time", "id"
+    )
+)
+
+
+def position_list_open(*, account_id: int, limit: int = PAGE) -> list[Position]:
     """An account's open positions, oldest first."""
-    return Position.objects.filter(account_id=account_id, status="OPEN").order_by("open_time", "id")
+    return OPEN_POSITIONS.fetch(account_id=account_id, limit=limit)
+
+
+def orders_by_status(
+    account_id: Any, status: Any, created_at: Any = None, order_id: Any = None
+) -> QuerySet[Order]:
+    orders = Order.objects.filter(account_id=account_id, status=status)
+    if created_at is not None:
+        orders = orders.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=order_id),
+            # The same rows; this bound lets the index scan start at the cursor.
+            created_at__lte=created_at,
+        )
+    return orders.order_by("-created_at", "-id")
+
+
+ORDERS_BY_STATUS = CompiledQuery(orders_by_status)
 
 
 def order_list_by_status(
@@ -38,65 +64,82 @@ def order_list_by_status(
 
     Keyset pagination on (created_at, id): every page costs the same, however deep.
     """
-    orders = Order.objects.filter(account_id=account_id, status=status)
-    if cursor is not None:
-        created_at, order_id = cursor
-        orders = orders.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=order_id),
-            # The same rows; this bound lets the index scan start at the cursor.
-            created_at__lte=created_at,
-        )
-    page = list(orders.order_by("-created_at", "-id")[: limit + 1])
+    created_at, order_id = cursor if cursor is not None else (None, None)
+    page = ORDERS_BY_STATUS.fetch(
+        account_id=account_id,
+        status=status,
+        created_at=created_at,
+        order_id=order_id,
+        limit=limit + 1,
+    )
     has_more = len(page) > limit
     page = page[:limit]
     next_cursor = (page[-1].created_at, page[-1].id) if has_more else None
     return OrderPage(page, next_cursor)
 
 
-def order_list_pending_for_symbol(*, symbol: str) -> QuerySet[Order]:
+PENDING_ORDERS = CompiledQuery(
+    lambda symbol: Order.objects.filter(symbol=symbol, status="PENDING").order_by(
+        "created_at", "id"
+    )
+)
+
+
+def order_list_pending_for_symbol(*, symbol: str, limit: int = PAGE) -> list[Order]:
     """A symbol's pending orders, oldest first (the matching queue)."""
-    return Order.objects.filter(symbol=symbol, status="PENDING").order_by("created_at", "id")
+    return PENDING_ORDERS.fetch(symbol=symbol, limit=limit)
 
 
-def trade_list_for_account(*, account_id: int, start: datetime, end: datetime) -> QuerySet[Trade]:
+def newest_in_window(
+    model: type[Trade | OrderHistory], key: str, time_column: str
+) -> CompiledQuery:
+    """Rows with ``key = <value>`` and ``start <= time_column < end``, newest first."""
+
+    def build(start: Any, end: Any, **key_value: Any) -> QuerySet[Any]:
+        window = {f"{time_column}__gte": start, f"{time_column}__lt": end}
+        return model.objects.filter(**{key: key_value[key]}, **window).order_by(
+            f"-{time_column}", "-id"
+        )
+
+    return CompiledQuery(build)
+
+
+ACCOUNT_TRADES = newest_in_window(Trade, "account_id", "executed_at")
+SYMBOL_TRADES = newest_in_window(Trade, "symbol", "executed_at")
+ACCOUNT_ORDER_HISTORY = newest_in_window(OrderHistory, "account_id", "order_time")
+SYMBOL_ORDER_HISTORY = newest_in_window(OrderHistory, "symbol", "order_time")
+
+
+def trade_list_for_account(
+    *, account_id: int, start: datetime, end: datetime, limit: int = PAGE
+) -> list[Trade]:
     """An account's fills with ``start <= executed_at < end``, newest first."""
-    return Trade.objects.filter(
-        account_id=account_id, executed_at__gte=start, executed_at__lt=end
-    ).order_by("-executed_at", "-id")
+    return ACCOUNT_TRADES.fetch(account_id=account_id, start=start, end=end, limit=limit)
 
 
-def trade_list_for_symbol(*, symbol: str, start: datetime, end: datetime) -> QuerySet[Trade]:
+def trade_list_for_symbol(
+    *, symbol: str, start: datetime, end: datetime, limit: int = PAGE
+) -> list[Trade]:
     """A symbol's fills with ``start <= executed_at < end``, newest first."""
-    return Trade.objects.filter(
-        symbol=symbol, executed_at__gte=start, executed_at__lt=end
-    ).order_by("-executed_at", "-id")
+    return SYMBOL_TRADES.fetch(symbol=symbol, start=start, end=end, limit=limit)
 
 
 def order_history_for_account(
-    *, account_id: int, start: datetime, end: datetime
-) -> QuerySet[OrderHistory]:
-    return OrderHistory.objects.filter(
-        account_id=account_id, order_time__gte=start, order_time__lt=end
-    ).order_by("-order_time", "-id")
+    *, account_id: int, start: datetime, end: datetime, limit: int = PAGE
+) -> list[OrderHistory]:
+    """An account's order history with ``start <= order_time < end``, newest first."""
+    return ACCOUNT_ORDER_HISTORY.fetch(account_id=account_id, start=start, end=end, limit=limit)
 
 
 def order_history_for_symbol(
-    *, symbol: str, start: datetime, end: datetime
-) -> QuerySet[OrderHistory]:
-    return OrderHistory.objects.filter(
-        symbol=symbol, order_time__gte=start, order_time__lt=end
-    ).order_by("-order_time", "-id")
+    *, symbol: str, start: datetime, end: datetime, limit: int = PAGE
+) -> list[OrderHistory]:
+    """A symbol's order history with ``start <= order_time < end``, newest first."""
+    return SYMBOL_ORDER_HISTORY.fetch(symbol=symbol, start=start, end=end, limit=limit)
 
 
-def trade_ohlcv(
-    *, symbol: str, start: datetime, end: datetime, interval: timedelta
-) -> list[dict[str, Any]]:
-    """Open, high, low, close, volume and fill count of a symbol's trades per time bucket.
-
-    Rows with ``start <= executed_at < end``; open and close are the first and last fills by
-    (executed_at, id).
-    """
-    return list(
+TRADE_OHLCV = CompiledQuery(
+    lambda symbol, start, end, interval: (
         Trade.objects.filter(symbol=symbol, executed_at__gte=start, executed_at__lt=end)
         .annotate(bucket=TimeBucket("executed_at", interval))
         .values("bucket")
@@ -109,15 +152,33 @@ def trade_ohlcv(
             fills=Count("id"),
         )
         .order_by("bucket")
-    )
+    ),
+    shape=("interval",),
+)
 
 
-def order_counts_per_account_per_day(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """How many orders each account placed per UTC day, from order_history."""
-    return list(
+def trade_ohlcv(
+    *, symbol: str, start: datetime, end: datetime, interval: timedelta
+) -> list[dict[str, Any]]:
+    """Open, high, low, close, volume and fill count of a symbol's trades per time bucket.
+
+    Rows with ``start <= executed_at < end``; open and close are the first and last fills by
+    (executed_at, id).
+    """
+    return TRADE_OHLCV.fetch(symbol=symbol, start=start, end=end, interval=interval)
+
+
+DAILY_ORDER_COUNTS = CompiledQuery(
+    lambda start, end: (
         OrderHistory.objects.filter(order_time__gte=start, order_time__lt=end)
         .annotate(day=TimeBucket("order_time", timedelta(days=1)))
         .values("account_id", "day")
         .annotate(orders=Count("id"))
         .order_by("account_id", "day")
     )
+)
+
+
+def order_counts_per_account_per_day(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """How many orders each account placed per UTC day, from order_history."""
+    return DAILY_ORDER_COUNTS.fetch(start=start, end=end)
