@@ -259,6 +259,11 @@ def test_success_audit_log_list_filters_by_admin_action_resource_and_time() -> N
             "orders_account_status_created_idx",
         ),
         (
+            lambda a: order_list_by_status(account_id=a, status="PENDING", cursor=(NOW, 10**9)),
+            # The cursor is part of the index condition, not a filter after it:
+            "(status)::text = 'PENDING'::text) AND (ROW(created_at, id) < ROW(",
+        ),
+        (
             lambda a: risk_alert_list_unacknowledged(severity="HIGH"),
             "risk_alerts_unacknowledged_idx",
         ),

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, QuerySet, Sum
 
 from rtx.db.compiled import PAGE, CompiledQuery
+from rtx.db.keyset import RowsBefore
 from rtx.db.timebucket import First, Last, TimeBucket
 from trading.models import Order, OrderHistory, Position, Trade
 
@@ -42,11 +43,7 @@ def orders_by_status(
 ) -> QuerySet[Order]:
     orders = Order.objects.filter(account_id=account_id, status=status)
     if created_at is not None:
-        orders = orders.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=order_id),
-            # The same rows; this bound lets the index scan start at the cursor.
-            created_at__lte=created_at,
-        )
+        orders = orders.filter(RowsBefore(("created_at", "id"), (created_at, order_id)))
     return orders.order_by("-created_at", "-id")
 
 

@@ -79,7 +79,7 @@ def attach_fields(node: Any) -> None:
         if isinstance(node.rhs, Param):
             node.rhs.compared_with = node.lhs.output_field
         return
-    for child in node.children:
+    for child in getattr(node, "children", ()):  # expressions attach their own
         attach_fields(child)
 
 
