@@ -49,4 +49,5 @@ VERSIONS = (
     Version(6, "risk_query_indexes", ("risk.0002_service_query_indexes",)),
     # 7 is the Go tool's analytics_dashboard_schema.
     Version(8, "audit_query_indexes", ("adminpanel.0005_audit_query_indexes",)),
+    Version(9, "order_history_day_counts_index", ("trading.0004_order_history_day_counts_index",)),
 )

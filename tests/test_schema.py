@@ -76,6 +76,7 @@ ADDED_INDEXES = {
     "trades_symbol_executed_idx",
     "order_history_account_time_idx",
     "order_history_symbol_time_idx",
+    "order_history_day_counts_idx",
     "risk_alerts_unacknowledged_idx",
     "liquidation_events_account_time_idx",
 }

@@ -194,6 +194,10 @@ class OrderHistory(FastLoadingModel):
             # order_history_for_account, order_history_for_symbol
             NamedIndex(fields=["account_id", "-order_time"], name="order_history_account_time_idx"),
             NamedIndex(fields=["symbol", "-order_time"], name="order_history_symbol_time_idx"),
+            # Covering: order_counts_per_account_per_day reads a day from the index alone.
+            NamedIndex(
+                fields=["order_time"], include=["account_id"], name="order_history_day_counts_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -170,7 +170,7 @@ DAILY_ORDER_COUNTS = CompiledQuery(
         OrderHistory.objects.filter(order_time__gte=start, order_time__lt=end)
         .annotate(day=TimeBucket("order_time", timedelta(days=1)))
         .values("account_id", "day")
-        .annotate(orders=Count("id"))
+        .annotate(orders=Count("*"))
         .order_by("account_id", "day")
     )
 )
