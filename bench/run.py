@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/run.py [--scale 1.0] [--keep] [--runs 300]
+    .venv/bin/python bench/run.py [--scale 1.0] [--keep] [--runs 1000]
 
 In order:
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         help="data set size; 1.0 = 100k users, 1M orders, 2M trades (default 1.0)",
     )
     parser.add_argument(
-        "--runs", type=int, default=300, help="timed calls per read pattern (default 300)"
+        "--runs", type=int, default=1000, help="timed calls per read pattern (default 1000)"
     )
     parser.add_argument(
         "--keep",
