@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/adoption.py [--trades N] [--order-history N] [--keep]
 
-The script creates a database of its own, ``rtx_bench_adoption_<pid>``, on the server that
+The script creates a database of its own, ``rtx_bench_<pid>_adoption``, on the server that
 DB_HOST, DB_PORT, DB_USER (and DB_PASSWORD) name (default postgres@127.0.0.1:5432), and
 builds in it what the Go tool leaves behind: the 15 tables of
 ``rtx/migrator/go_initial_schema.sql`` and ``schema_migrations`` holding version 1. It fills
@@ -26,39 +26,47 @@ process, Python and Django start-up included:
 
 Then it checks that the 15 tables hold as many rows as before, that no ``timestamp without
 time zone`` column is left in them, and that new trades and order_history rows get the id
-after the highest one. The results block is printed and written to
+after the highest one. The results block (headed by the date, command, PostgreSQL version
+and settings, machine, TimescaleDB and statement timeout) is printed and written to
 ``bench/results/adoption.txt``. The database is dropped at the end, failed or not, unless
 ``--keep`` is given. Any failed step ends the script with one line on stderr and status 1.
 """
 
 import argparse
 import os
-import platform
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import psycopg
+from common import (
+    PROJECT_ROOT,
+    BenchError,
+    CommandRun,
+    Server,
+    bench_database_name,
+    create_database,
+    drop_database,
+    environment_lines,
+    run_manage,
+    seconds_since,
+    write_results,
+)
 from psycopg import sql
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GO_SCHEMA = PROJECT_ROOT / "rtx" / "migrator" / "go_initial_schema.sql"
-RESULTS_FILE = PROJECT_ROOT / "bench" / "results" / "adoption.txt"
 SCHEMA_MIGRATIONS_SQL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, "
     "name VARCHAR(255) NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)"
 )
 # Each rtx_migrate run is bounded; -up runs one statement at a time under
 # RTX_STATEMENT_TIMEOUT (15 min), so an hour is far beyond any healthy run.
-COMMAND_TIMEOUT_SECONDS = 3600
+MIGRATE_TIMEOUT_SECONDS = 3600
 SEED_STATEMENT_TIMEOUT = "30min"
 PROGRESS_LINE = re.compile(
     r"^(?:\S+Z )?\s*(converted \S+: \d+ rows in [\d.]+s|Re-case .*|Version .* in [\d.]+s|Done: .*)$"
@@ -94,10 +102,6 @@ SYMBOLS = (
 YEAR_START = "2025-03-01 00:00:00"
 
 
-class BenchError(Exception):
-    """A step failed; the message is the one line the script exits with."""
-
-
 @dataclass(frozen=True)
 class Sizes:
     """How many rows each table gets."""
@@ -118,17 +122,20 @@ class Sizes:
 
 
 @dataclass(frozen=True)
-class CommandRun:
-    """One timed ``manage.py rtx_migrate`` process."""
+class MigrateRun:
+    """One timed ``manage.py rtx_migrate`` process, with what it stood for."""
 
     label: str
-    arguments: tuple[str, ...]
-    seconds: float
-    stdout: str
+    run: CommandRun
+
+    @property
+    def flags(self) -> str:
+        """Its arguments after ``rtx_migrate``, e.g. ``-up -dry-run``."""
+        return " ".join(self.run.arguments[1:])
 
     def progress(self) -> list[str]:
         """rtx_migrate's per-table, per-version and re-casing lines, without timestamps."""
-        found = (PROGRESS_LINE.match(line) for line in self.stdout.splitlines())
+        found = (PROGRESS_LINE.match(line) for line in self.run.stdout.splitlines())
         return [match.group(1) for match in found if match]
 
     def adopted(self) -> bool:
@@ -140,30 +147,12 @@ class CommandRun:
 class Results:
     """Everything the results block reports."""
 
-    database: str
-    sizes: Sizes
-    started: datetime
-    server: dict[str, str] = field(default_factory=dict)
     timescaledb: str = "unknown"
     seeding: list[tuple[str, int, float]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    runs: list[CommandRun] = field(default_factory=list)
+    runs: list[MigrateRun] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     adoption_ms: int | None = None
-
-
-def server_settings() -> dict[str, Any]:
-    """Connection keywords for the server named by DB_HOST, DB_PORT, DB_USER, DB_PASSWORD."""
-    return {
-        "host": os.environ.get("DB_HOST", "127.0.0.1"),
-        "port": int(os.environ.get("DB_PORT", "5432")),
-        "user": os.environ.get("DB_USER", "postgres"),
-        "password": os.environ.get("DB_PASSWORD", ""),
-    }
-
-
-def connect(dbname: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(dbname=dbname, autocommit=True, **server_settings())
 
 
 def legacy_tables() -> tuple[str, ...]:
@@ -479,9 +468,9 @@ def run_sql(connection: psycopg.Connection[Any], statement: str) -> int:
     return connection.execute(statement).rowcount
 
 
-def build_go_database(database: str, sizes: Sizes, results: Results) -> None:
+def build_go_database(server: Server, database: str, sizes: Sizes, results: Results) -> None:
     """The Go tool's tables and schema_migrations row, filled on the server."""
-    with connect(database) as connection:
+    with server.connect(database) as connection:
         run_sql(connection, GO_SCHEMA.read_text())
         run_sql(connection, SCHEMA_MIGRATIONS_SQL)
         run_sql(
@@ -494,19 +483,19 @@ def build_go_database(database: str, sizes: Sizes, results: Results) -> None:
         for table in legacy_tables():
             started = time.perf_counter()
             rows = run_sql(connection, statements[table])
-            seconds = time.perf_counter() - started
+            seconds = seconds_since(started)
             results.seeding.append((table, rows, seconds))
             print(f"seeded {table}: {rows:,} rows in {seconds:.1f}s", flush=True)
         started = time.perf_counter()
         run_sql(connection, "VACUUM ANALYZE")
         run_sql(connection, "CHECKPOINT")
-        seconds = time.perf_counter() - started
+        seconds = seconds_since(started)
         results.seeding.append(("(VACUUM ANALYZE, CHECKPOINT)", 0, seconds))
         print(f"vacuumed, analyzed and checkpointed in {seconds:.1f}s", flush=True)
 
 
-def row_counts(database: str) -> dict[str, int]:
-    with connect(database) as connection:
+def row_counts(server: Server, database: str) -> dict[str, int]:
+    with server.connect(database) as connection:
         return {
             table: connection.execute(
                 sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
@@ -515,63 +504,26 @@ def row_counts(database: str) -> dict[str, int]:
         }
 
 
-def command_environment(database: str) -> dict[str, str]:
-    """This process's environment, with the database settings pointing at ``database``."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DB_", "DATABASE_URL", "PG", "RTX_EMBEDDED"))
-    }
-    server = server_settings()
-    environment.update(
-        DB_NAME=database,
-        DB_HOST=server["host"],
-        DB_PORT=str(server["port"]),
-        DB_USER=server["user"],
-        DB_PASSWORD=server["password"],
-        DJANGO_SETTINGS_MODULE="rtx.settings",
-    )
-    if "DB_SSL_MODE" in os.environ:
-        environment["DB_SSL_MODE"] = os.environ["DB_SSL_MODE"]
-    return environment
-
-
-def rtx_migrate(database: str, label: str, *arguments: str, expect: str) -> CommandRun:
+def rtx_migrate(
+    server: Server, database: str, label: str, *arguments: str, expect: str
+) -> MigrateRun:
     """Time one ``manage.py rtx_migrate`` process; it must succeed and print ``expect``."""
     print(f"rtx_migrate {' '.join(arguments)} ({label}) ...", flush=True)
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            [sys.executable, "manage.py", "rtx_migrate", *arguments],
-            cwd=PROJECT_ROOT,
-            env=command_environment(database),
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise BenchError(
-            f"rtx_migrate {' '.join(arguments)} ran longer than {COMMAND_TIMEOUT_SECONDS}s"
-        ) from None
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        lines = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()
-        raise BenchError(
-            f"rtx_migrate {' '.join(arguments)} exited with {done.returncode}: {lines[-1]}"
-        )
-    if expect not in done.stdout:
-        raise BenchError(f"rtx_migrate {' '.join(arguments)} did not print {expect!r}")
-    run = CommandRun(label, arguments, seconds, done.stdout)
-    for line in run.progress():
+    done = MigrateRun(
+        label,
+        run_manage(server, database, "rtx_migrate", *arguments, timeout=MIGRATE_TIMEOUT_SECONDS),
+    )
+    if expect not in done.run.stdout:
+        raise BenchError(f"rtx_migrate {done.flags} did not print {expect!r}")
+    for line in done.progress():
         print(f"  {line}", flush=True)
-    print(f"  {seconds:.2f}s", flush=True)
-    return run
+    print(f"  {done.run.seconds:.2f}s", flush=True)
+    return done
 
 
-def verify(database: str, results: Results) -> None:
+def verify(server: Server, database: str, results: Results) -> None:
     """Row counts unchanged, no naive timestamp left, ids continuing after the highest."""
-    after = row_counts(database)
+    after = row_counts(server, database)
     changed = [
         f"{table} {results.counts[table]} -> {after[table]}"
         for table in after
@@ -580,7 +532,7 @@ def verify(database: str, results: Results) -> None:
     if changed:
         raise BenchError(f"row counts changed by adoption: {', '.join(changed)}")
     results.checks.append("row counts of the 15 tables unchanged by adoption: yes")
-    with connect(database) as connection:
+    with server.connect(database) as connection:
         naive = connection.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
             "current_schema() AND table_name = ANY(%s) "
@@ -613,43 +565,18 @@ def verify(database: str, results: Results) -> None:
             results.checks.append(f"next {table} id: {new_id} (highest was {highest})")
 
 
-def describe_server(database: str) -> dict[str, str]:
-    with connect(database) as connection:
-        names = ("server_version", "shared_buffers", "maintenance_work_mem", "max_wal_size")
-        values = connection.execute(
-            "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
-        ).fetchone()
-    return dict(zip(names, values or (), strict=True))
-
-
-def machine() -> str:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    memory = "unknown memory"
-    meminfo = Path("/proc/meminfo")
-    if meminfo.is_file():
-        match = re.search(r"^MemTotal:\s+(\d+) kB", meminfo.read_text(), re.MULTILINE)
-        if match:
-            memory = f"{int(match.group(1)) / 1024**2:.1f} GiB memory"
-    return f"{cpus} CPUs (nproc), {memory}, {platform.system()} {platform.machine()}"
-
-
-def report(results: Results) -> str:
-    """The results block."""
-    server = results.server
+def report_header(results: Results) -> list[str]:
+    """adoption's own header lines, after the common ones."""
     statement_timeout = os.environ.get("RTX_STATEMENT_TIMEOUT", "15min")
-    lines = [
-        "rtx-schema: adopting a Go-built database (bench/adoption.py)",
-        f"Date:        {results.started:%Y-%m-%d %H:%M:%S} UTC",
-        f"PostgreSQL:  {server.get('server_version', '?')} (shared_buffers "
-        f"{server.get('shared_buffers', '?')}, maintenance_work_mem "
-        f"{server.get('maintenance_work_mem', '?')}, max_wal_size "
-        f"{server.get('max_wal_size', '?')})",
+    return [
         f"TimescaleDB: {results.timescaledb}",
-        f"Machine:     {machine()}",
         f"Timeouts:    RTX_STATEMENT_TIMEOUT {statement_timeout} per statement",
-        "",
-        "Rows in the 15 tables (the same before and after adoption):",
     ]
+
+
+def report_body(results: Results) -> list[str]:
+    """The results block below its header."""
+    lines = ["Rows in the 15 tables (the same before and after adoption):"]
     lines += [f"  {table:<22}{count:>12,}" for table, count in results.counts.items()]
     lines.append(f"  {'total':<22}{sum(results.counts.values()):>12,}")
     seeding = sum(seconds for _, _, seconds in results.seeding)
@@ -660,57 +587,53 @@ def report(results: Results) -> str:
         "Timings (wall clock of one `manage.py rtx_migrate` process, start-up included):",
     ]
     for run in results.runs:
-        lines.append(f"  {' '.join(run.arguments):<14}{run.label:<42}{run.seconds:>8.2f}s")
+        lines.append(f"  {run.flags:<14}{run.label:<42}{run.run.seconds:>8.2f}s")
         if run.adopted() and results.adoption_ms is not None:
             label = "of which version 1's adoption transaction"
             lines.append(f"  {'':<14}{label:<42}{results.adoption_ms / 1000:>8.2f}s")
     for run in results.runs:
         progress = run.progress()
         if progress:
-            lines += ["", f"rtx_migrate {' '.join(run.arguments)} ({run.label}) printed:"]
+            lines += ["", f"rtx_migrate {run.flags} ({run.label}) printed:"]
             lines += [f"  {line}" for line in progress]
     lines += ["", "Checks after adoption:"]
     lines += [f"  {check}" for check in results.checks]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def benchmark(database: str, sizes: Sizes, results: Results) -> None:
+def benchmark(server: Server, database: str, sizes: Sizes, results: Results) -> None:
     """Seed ``database`` (created empty), time the four runs, verify, write the results."""
     print(f"Database {database}: building the Go tool's schema and seeding it", flush=True)
-    results.server = describe_server(database)
-    build_go_database(database, sizes, results)
-    results.counts = row_counts(database)
+    build_go_database(server, database, sizes, results)
+    results.counts = row_counts(server, database)
     status = rtx_migrate(
-        database, "recognition", "-status", expect="Built by the Go migration tool"
+        server, database, "recognition", "-status", expect="Built by the Go migration tool"
     )
     results.runs.append(status)
-    found = re.search(r"^TimescaleDB: (.*)$", status.stdout, re.MULTILINE)
+    found = re.search(r"^TimescaleDB: (.*)$", status.run.stdout, re.MULTILINE)
     results.timescaledb = found.group(1) if found else "unknown"
     results.runs.append(
         rtx_migrate(
-            database, "plan", "-up", "-dry-run", expect="Adoption of this Go-built database"
+            server, database, "plan", "-up", "-dry-run", expect="Adoption of this Go-built database"
         )
     )
-    adoption = rtx_migrate(database, "adoption, then versions 2 to latest", "-up", expect="Done:")
+    adoption = rtx_migrate(
+        server, database, "adoption, then versions 2 to latest", "-up", expect="Done:"
+    )
     converted = [line for line in adoption.progress() if line.startswith("converted ")]
     if len(converted) != len(legacy_tables()):
         raise BenchError(f"rtx_migrate -up reported {len(converted)} converted tables, not 15")
     results.runs.append(adoption)
     results.runs.append(
-        rtx_migrate(database, "again: nothing to do", "-up", expect="Nothing to do")
+        rtx_migrate(server, database, "again: nothing to do", "-up", expect="Nothing to do")
     )
-    verify(database, results)
-    text = report(results)
-    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_FILE.write_text(text)
-    print()
-    print(text, end="")
-    print(f"Written to {RESULTS_FILE.relative_to(PROJECT_ROOT)}")
-
-
-def drop(database: str) -> None:
-    with connect("postgres") as admin:
-        run_sql(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    verify(server, database, results)
+    write_results(
+        "adoption",
+        "rtx-schema: adopting a Go-built database (bench/adoption.py)",
+        environment_lines(server, database) + report_header(results),
+        report_body(results),
+    )
 
 
 def positive(text: str) -> int:
@@ -756,14 +679,13 @@ def main(argv: list[str] | None = None) -> int:
         orders=options.orders or max(1, options.trades // 2),
         positions=options.positions or max(1, options.trades // 5),
     )
-    database = f"rtx_bench_adoption_{os.getpid()}"
-    results = Results(database, sizes, datetime.now(UTC))
+    server = Server.from_environment()
+    database = bench_database_name("adoption")
     created = False
     try:
-        with connect("postgres") as admin:
-            run_sql(admin, f'CREATE DATABASE "{database}"')
+        create_database(server, database)
         created = True
-        benchmark(database, sizes, results)
+        benchmark(server, database, sizes, Results())
     except (BenchError, psycopg.Error, OSError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         print(f"bench/adoption.py: {message}", file=sys.stderr)
@@ -776,7 +698,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Kept database {database}", file=sys.stderr)
         elif created:
             try:
-                drop(database)
+                drop_database(server, database)
             except psycopg.Error as error:
                 print(f"bench/adoption.py: could not drop {database}: {error}", file=sys.stderr)
     return 0

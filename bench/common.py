@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmark scripts (seed, reads, fills, migration_speed, run).
+"""Shared helpers of the benchmark scripts (seed, reads, fills, migration_speed, adoption, run).
 
 The server is the one the project's DB_HOST, DB_PORT, DB_USER and DB_PASSWORD name
 (defaults 127.0.0.1:5432, postgres, no password). Every script works in a database of its
@@ -35,6 +35,14 @@ MANAGE_PY = PROJECT_ROOT / "manage.py"
 OVERRIDING_VARIABLES = ("DATABASE_URL", "RTX_EMBEDDED_POSTGRES")
 # A manage.py command of the benchmark is bounded; a healthy one takes seconds.
 COMMAND_TIMEOUT_SECONDS = 1800
+# Server settings the results header shows (maintenance_work_mem: index builds).
+SHOWN_SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "maintenance_work_mem",
+    "synchronous_commit",
+    "max_wal_size",
+)
 
 
 class BenchError(Exception):
@@ -132,23 +140,31 @@ class CommandRun:
     stderr: str
 
 
-def run_manage(server: Server, dbname: str, *arguments: str) -> CommandRun:
+def run_manage(
+    server: Server, dbname: str, *arguments: str, timeout: float = COMMAND_TIMEOUT_SECONDS
+) -> CommandRun:
     """Run ``manage.py <arguments>`` on ``dbname`` as its own process and time it.
 
     The time is the process's wall clock (``time.perf_counter`` around it): Python and
-    Django start-up included, as a user running the command would see it.
+    Django start-up included, as a user running the command would see it. A process still
+    running after ``timeout`` seconds is killed and the step fails (``BenchError``).
     """
     command = [sys.executable, str(MANAGE_PY), *arguments]
     start = time.perf_counter()
-    done = subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        env=server.environment(dbname),
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            env=server.environment(dbname),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(
+            f"manage.py {' '.join(arguments)} on {dbname} ran longer than {timeout:g}s"
+        ) from None
     seconds = seconds_since(start)
     if done.returncode != 0:
         last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["no output"]
@@ -318,7 +334,7 @@ def environment_lines(server: Server, dbname: str = "postgres") -> list[str]:
         shown = conn.execute(
             "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name)"
             " FROM pg_settings WHERE name = ANY(%s)",
-            (["shared_buffers", "work_mem", "synchronous_commit", "max_wal_size"],),
+            (list(SHOWN_SETTINGS),),
         ).fetchone()
     return [
         f"Date:        {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC",
