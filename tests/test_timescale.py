@@ -207,6 +207,14 @@ def on(server: dict[str, object], extra: dict[str, str] | None = None) -> dict[s
     }
 
 
+VERSION_SQL = "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
+
+
+def edition(server: dict[str, object], database: str) -> str:
+    """``timescale`` (Community) or ``apache``: set in the server's configuration only."""
+    return str(ts_fetch(server, database, "SHOW timescaledb.license")[0][0])
+
+
 def ts_fetch(server: dict[str, object], database: str, sql: str) -> list[tuple]:
     with psycopg.connect(dbname=database, autocommit=True, **server) as connection:  # type: ignore[arg-type]
         return connection.execute(sql).fetchall()
@@ -350,6 +358,8 @@ def test_timescaledb_policies_are_optional_and_removable(
     timescale_server: dict[str, object], timescale_database: str
 ) -> None:
     assert rtx_migrate(timescale_database, "-up", env=on(timescale_server)).returncode == 0
+    if edition(timescale_server, timescale_database) == "apache":
+        pytest.skip("the server runs TimescaleDB's Apache-2 edition, which has no policies")
     jobs = (
         "SELECT proc_name, hypertable_name FROM timescaledb_information.jobs "
         "WHERE hypertable_name IS NOT NULL ORDER BY 1"
@@ -372,3 +382,41 @@ def test_timescaledb_policies_are_optional_and_removable(
         "order_history: no retention policy",
     ]
     assert ts_fetch(timescale_server, timescale_database, jobs) == []
+
+
+@pytest.mark.timescaledb
+def test_timescaledb_apache_edition_refuses_configured_policies_and_changes_nothing(
+    timescale_server: dict[str, object], timescale_database: str
+) -> None:
+    assert rtx_migrate(timescale_database, "-up", env=on(timescale_server)).returncode == 0
+    if edition(timescale_server, timescale_database) != "apache":
+        pytest.skip("the server runs TimescaleDB's Community edition (timescaledb.license)")
+    status = manage(
+        "rtx_timescale", "-status", database=timescale_database, env=on(timescale_server)
+    )
+    assert status.stdout.strip() == (
+        "TimescaleDB: active (2.28.3, Apache-2 edition: no compression or retention policies);"
+        " hypertables: order_history, trades"
+    ).replace("2.28.3", ts_fetch(timescale_server, timescale_database, VERSION_SQL)[0][0])
+    cleared = manage(
+        "rtx_timescale", "-policies", database=timescale_database, env=on(timescale_server)
+    )
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.splitlines()[1:] == [
+        "trades: no compression policy",
+        "order_history: no retention policy",
+    ]
+    configured = on(
+        timescale_server,
+        {"RTX_TRADES_COMPRESS_AFTER": "30 days", "RTX_ORDER_HISTORY_RETENTION": "1 year"},
+    )
+    refused = manage("rtx_timescale", "-policies", database=timescale_database, env=configured)
+    assert (refused.returncode, refused.stderr.strip()) == (
+        2,
+        "CommandError: RTX_TRADES_COMPRESS_AFTER and RTX_ORDER_HISTORY_RETENTION need"
+        " TimescaleDB's Community"
+        " edition; this server runs the Apache-2 edition (timescaledb.license = apache), which"
+        " has no policies",
+    )
+    jobs = "SELECT count(*) FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL"
+    assert ts_fetch(timescale_server, timescale_database, jobs) == [(0,)]

@@ -3,6 +3,10 @@
 Both are off unless configured (RTX_TRADES_COMPRESS_AFTER, RTX_ORDER_HISTORY_RETENTION),
 and exist only where TimescaleDB is in use. Applying them again with another interval
 replaces the job; clearing a setting removes its job.
+
+Policies are features of TimescaleDB's Community edition. The Apache-2 edition (what some
+distributions package; ``timescaledb.license = apache``) has hypertables but refuses every
+policy function, so there a configured policy is refused before anything is changed.
 """
 
 from dataclasses import dataclass
@@ -20,6 +24,36 @@ class PolicyResult:
         if self.interval is None:
             return f"{self.table}: no {self.policy} policy"
         return f"{self.table}: {self.policy} after {self.interval} (job {self.job_id})"
+
+
+class PoliciesUnavailable(Exception):
+    """A policy is configured but the server's TimescaleDB edition has no policies."""
+
+
+def apply(
+    cursor: Any, *, compress_after: str, keep: str, apache_edition: bool
+) -> list[PolicyResult]:
+    """Apply (or remove) both policies as configured, in the caller's transaction."""
+    if apache_edition:
+        configured = [
+            name
+            for name, value in (
+                ("RTX_TRADES_COMPRESS_AFTER", compress_after),
+                ("RTX_ORDER_HISTORY_RETENTION", keep),
+            )
+            if value
+        ]
+        if configured:
+            verb = "needs" if len(configured) == 1 else "need"
+            raise PoliciesUnavailable(
+                f"{' and '.join(configured)} {verb} TimescaleDB's Community edition; this server "
+                "runs the Apache-2 edition (timescaledb.license = apache), which has no policies"
+            )
+        return [
+            PolicyResult("trades", "compression", None, None),
+            PolicyResult("order_history", "retention", None, None),
+        ]
+    return [apply_compression(cursor, compress_after), apply_retention(cursor, keep)]
 
 
 def apply_compression(cursor: Any, after: str) -> PolicyResult:

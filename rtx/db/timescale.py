@@ -54,7 +54,8 @@ SELECT
         OR (has_database_privilege(current_database(), 'CREATE')
             AND coalesce((SELECT bool_or(trusted) FROM pg_available_extension_versions
                           WHERE name = 'timescaledb'), false)),
-    current_user
+    current_user,
+    current_setting('timescaledb.license', true)
 """
 HYPERTABLES_SQL = """
 SELECT hypertable_name FROM timescaledb_information.hypertables
@@ -69,7 +70,14 @@ class TimescaleState:
     preloaded: bool
     may_create: bool
     role: str
+    # 'timescale' (Community edition) or 'apache' (Apache-2 edition: no policies); None
+    # where the library is not loaded.
+    license: str | None = None
     hypertables: tuple[str, ...] = field(default=())
+
+    @property
+    def apache_edition(self) -> bool:
+        return self.license == "apache"
 
     @property
     def unusable_because(self) -> str | None:
@@ -91,18 +99,22 @@ class TimescaleState:
         if self.installed is None:
             return f"available ({self.available}), not yet created in this database"
         tables = ", ".join(self.hypertables) or "none"
-        return f"active ({self.installed}); hypertables: {tables}"
+        edition = ", Apache-2 edition: no compression or retention policies"
+        return (
+            f"active ({self.installed}{edition if self.apache_edition else ''}); "
+            f"hypertables: {tables}"
+        )
 
 
 def state(cursor: Any) -> TimescaleState:
     cursor.execute(STATE_SQL)
-    installed, available, preloaded, may_create, role = cursor.fetchone()
+    installed, available, preloaded, may_create, role, license = cursor.fetchone()
     hypertables: tuple[str, ...] = ()
     if installed and preloaded:
         cursor.execute(HYPERTABLES_SQL)
         hypertables = tuple(row[0] for row in cursor.fetchall())
     return TimescaleState(
-        installed, available, bool(preloaded), bool(may_create), role, hypertables
+        installed, available, bool(preloaded), bool(may_create), role, license, hypertables
     )
 
 

@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 if options["convert"]:
                     self._convert(connection)
                 else:
-                    self._policies(connection)
+                    self._policies(connection, current)
 
     def _convert(self, connection: Any) -> None:
         if CONVERSION_MIGRATION not in MigrationRecorder(connection).applied_migrations():
@@ -72,11 +72,16 @@ class Command(BaseCommand):
                 f"{hypertable.chunk_interval}, {rows} rows kept ({time.monotonic() - started:.2f}s)"
             )
 
-    def _policies(self, connection: Any) -> None:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            results = [
-                policies.apply_compression(cursor, settings.RTX_TRADES_COMPRESS_AFTER),
-                policies.apply_retention(cursor, settings.RTX_ORDER_HISTORY_RETENTION),
-            ]
+    def _policies(self, connection: Any, current: timescale.TimescaleState) -> None:
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                results = policies.apply(
+                    cursor,
+                    compress_after=settings.RTX_TRADES_COMPRESS_AFTER,
+                    keep=settings.RTX_ORDER_HISTORY_RETENTION,
+                    apache_edition=current.apache_edition,
+                )
+        except policies.PoliciesUnavailable as refused:
+            raise CommandError(str(refused), returncode=ExitCode.USAGE) from None
         for result in results:
             self.stdout.write(result.describe())
