@@ -28,8 +28,10 @@ Then it checks that the 15 tables hold as many rows as before, that no ``timesta
 time zone`` column is left in them, and that new trades and order_history rows get the id
 after the highest one. The results block (headed by the date, command, PostgreSQL version
 and settings, machine, TimescaleDB and statement timeout) is printed and written to
-``bench/results/adoption.txt``. The database is dropped at the end, failed or not, unless
-``--keep`` is given. Any failed step ends the script with one line on stderr and status 1.
+``bench/results/adoption.txt``, or ``adoption_timescaledb.txt`` on a server where
+TimescaleDB is usable (version 4 then also converts trades and order_history). The
+database is dropped at the end, failed or not, unless ``--keep`` is given. Any failed step
+ends the script with one line on stderr and status 1.
 """
 
 import argparse
@@ -629,7 +631,7 @@ def benchmark(server: Server, database: str, sizes: Sizes, results: Results) -> 
     )
     verify(server, database, results)
     write_results(
-        "adoption",
+        "adoption" if results.timescaledb.startswith("not in use") else "adoption_timescaledb",
         "rtx-schema: adopting a Go-built database (bench/adoption.py)",
         environment_lines(server, database) + report_header(results),
         report_body(results),
