@@ -5,6 +5,7 @@ and the instances it builds must behave like Django's own.
 """
 
 import datetime
+import re
 import warnings
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import connection
+from django.db.models import Exists, F, OuterRef
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from psycopg.pq import Format
@@ -284,3 +286,68 @@ def test_success_time_window_lists_equal_the_querysets(
     ).order_by(f"-{time_column}", "-id")
     found = selector(**{key: value}, start=start, end=end, limit=5)
     assert columns(found) == columns(list(expected[:5])) and len(found) == 5
+
+
+@pytest.mark.django_db
+def test_success_values_keep_the_order_they_were_asked_in(
+    account: Account, positions: list[Position]
+) -> None:
+    def build(account_id: Any) -> Any:
+        return (
+            Position.objects.filter(account_id=account_id)
+            .annotate(opened=F("open_time"))
+            .values("opened", "symbol")
+            .order_by("opened")
+        )
+
+    found = CompiledQuery(build).fetch(account_id=account.pk)
+    assert found == list(build(account.pk)) and found[0] == {"opened": NOW, "symbol": "EURUSD"}
+
+
+@pytest.mark.django_db
+def test_success_a_float_is_rounded_as_django_rounds_it(positions: list[Position]) -> None:
+    below = CompiledQuery(lambda bound: Position.objects.filter(id__lt=bound).order_by("id"))
+    bound = positions[1].pk + 0.5
+    assert columns(below.fetch(bound=bound)) == columns(
+        list(Position.objects.filter(id__lt=bound).order_by("id"))
+    )
+    assert len(below.fetch(bound=bound)) == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda symbols: Position.objects.filter(symbol__in=symbols),
+            "Param 'symbols': a 'in' lookup cannot be compiled; only =, <, <=, >, >= can",
+        ),
+        (
+            lambda since: Position.objects.filter(
+                Exists(Order.objects.filter(account_id=OuterRef("account_id"), created_at=since))
+            ),
+            "Param 'since' must be compared with a field (=, <, <=, >, >=) in the query's own",
+        ),
+    ],
+)
+def test_error_a_param_outside_a_plain_comparison_is_refused(build: Any, message: str) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        CompiledQuery(build).fetch(**{build.__code__.co_varnames[0]: ["EURUSD"]})
+
+
+@pytest.mark.django_db
+def test_success_what_the_session_decides_keys_the_statement(
+    account: Account, positions: list[Position]
+) -> None:
+    builds, session = [], ["plain"]
+
+    def build(account_id: Any) -> Any:
+        builds.append(session[0])
+        return Position.objects.filter(account_id=account_id)
+
+    query = CompiledQuery(build, depends_on=lambda connection: session[0])
+    query.fetch(account_id=account.pk)
+    query.fetch(account_id=account.pk)
+    session[0] = "timescaledb"
+    assert len(query.fetch(account_id=account.pk)) == 4
+    assert builds == ["plain", "timescaledb"]

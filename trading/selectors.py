@@ -14,7 +14,7 @@ from django.db.models import Count, Max, Min, QuerySet, Sum
 
 from rtx.db.compiled import PAGE, CompiledQuery
 from rtx.db.keyset import RowsBefore
-from rtx.db.timebucket import First, Last, TimeBucket
+from rtx.db.timebucket import First, Last, TimeBucket, timescale_in_use
 from trading.models import Order, OrderHistory, Position, Trade
 
 
@@ -151,6 +151,7 @@ TRADE_OHLCV = CompiledQuery(
         .order_by("bucket")
     ),
     shape=("interval",),
+    depends_on=timescale_in_use,  # time_bucket() or date_bin()
 )
 
 
@@ -172,7 +173,8 @@ DAILY_ORDER_COUNTS = CompiledQuery(
         .values("account_id", "day")
         .annotate(orders=Count("*"))
         .order_by("account_id", "day")
-    )
+    ),
+    depends_on=timescale_in_use,
 )
 
 

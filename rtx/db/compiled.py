@@ -17,31 +17,52 @@ the same field converters::
     )
     open_positions.fetch(account_id=7, limit=100)
 
-* A value compared with a field (``field=Param``, ``field__lt=Param``, ...) is prepared by
-  that field, exactly as Django prepares it: ``"7"`` becomes 7, a naive datetime is made
-  aware with Django's warning, a bad value raises Django's own error.
+* A value is compared with a field (``field=Param``, ``field__lt=Param``; =, <, <=, >, >=
+  only) and prepared by that field, exactly as Django prepares it: ``"7"`` becomes 7, a
+  naive datetime is made aware with Django's warning, a bad value raises Django's own error,
+  a float compared with an integer column by < or >= is rounded up. A Param anywhere else (a
+  subquery, an annotation) or in another lookup (``__in``, ``__contains``) is refused when
+  the query is compiled. One difference: an integer outside its column's range raises the
+  database's error, where Django would have answered without asking it.
 * A value of None is not bound: the builder is called without it (so its default applies)
   and the set of values given is part of the cache key. Selectors here use None for "any".
 * Names listed in ``shape`` reach the builder as real values and key the cache instead:
   for values that change the SQL itself, like a bucket width. Keep them few: the cache
-  holds :data:`CACHE_SIZE` compiled statements per query and drops the oldest.
+  holds :data:`CACHE_SIZE` compiled statements per query and drops the oldest; each
+  ``limit`` is a statement of its own too.
+* ``depends_on(connection)``, when given, is part of the cache key: for SQL that depends on
+  the session, like whether TimescaleDB's ``time_bucket`` can be called there.
 """
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
-from django.db.models.lookups import Lookup
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IntegerFieldFloatRounding,
+    LessThan,
+    LessThanOrEqual,
+    Lookup,
+)
 from django.db.models.query import ModelIterable, ValuesIterable
 
 from rtx.db.loading import FastLoadingModel
 
 CACHE_SIZE = 64
 PAGE = 100  # rows a selector's list holds unless the caller gives a limit
+COMPARISONS = (Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual)
+
+Row = Sequence[Any]
+# Per column position: Django's converter functions and the column's expression.
+Converters = tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
 @dataclass(frozen=True)
@@ -49,12 +70,13 @@ class Slot:
     """Where a bound value goes in the compiled parameters, and the field that prepares it."""
 
     name: str
-    field: "Field[Any, Any] | None"
+    field: "Field[Any, Any]"
+    round_floats_up: bool  # Django's IntegerFieldFloatRounding (< and >= on integers)
 
     def bind(self, values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> Any:
         value = values[self.name]
-        if self.field is None:
-            return value
+        if self.round_floats_up and isinstance(value, float):
+            value = math.ceil(value)
         return self.field.get_db_prep_value(value, connection, prepared=False)
 
 
@@ -64,10 +86,17 @@ class Param(Expression):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
-        self.compared_with: Field[Any, Any] | None = None  # set at compile time: attach_fields
+        # Set at compile time by attach_fields (or an expression that compares it).
+        self.compared_with: Field[Any, Any] | None = None
+        self.round_floats_up = False
 
     def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
-        return "%s", [Slot(self.name, self.compared_with)]
+        if self.compared_with is None:
+            raise TypeError(
+                f"Param {self.name!r} must be compared with a field (=, <, <=, >, >=) in the "
+                "query's own filter() or exclude()"
+            )
+        return "%s", [Slot(self.name, self.compared_with, self.round_floats_up)]
 
     def __repr__(self) -> str:
         return f"Param({self.name!r})"
@@ -77,26 +106,53 @@ def attach_fields(node: Any) -> None:
     """Give each Param compared with a field in ``node`` that field, to prepare its values."""
     if isinstance(node, Lookup):
         if isinstance(node.rhs, Param):
+            if not isinstance(node, COMPARISONS):
+                raise TypeError(
+                    f"Param {node.rhs.name!r}: a {node.lookup_name!r} lookup cannot be "
+                    "compiled; only =, <, <=, >, >= can"
+                )
             node.rhs.compared_with = node.lhs.output_field
+            node.rhs.round_floats_up = isinstance(node, IntegerFieldFloatRounding)
         return
-    for child in getattr(node, "children", ()):  # expressions attach their own
+    for child in getattr(node, "children", ()):
         attach_fields(child)
+
+
+def convert(rows: list[Row], converters: Converters, connection: Any) -> Iterator[Row]:
+    """Django's ``SQLCompiler.apply_converters``, with the running thread's connection."""
+    for row in rows:
+        converted = list(row)
+        for position, functions, expression in converters:
+            value = converted[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            converted[position] = value
+        yield converted
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One compiled shape of a query: its SQL, parameters and how to build its rows."""
+    """One compiled shape of a query: its SQL, parameters and how to build its rows.
+
+    It holds no compiler or connection: every thread runs it on its own connection.
+    """
 
     sql: str
     params: tuple[Any, ...]
-    make_rows: Callable[[str, list[tuple[Any, ...]]], list[Any]]
+    width: int | None  # columns to keep when Django selected extra ones for ORDER BY
+    converters: Converters
+    make_rows: Callable[[str, list[Row]], list[Any]]
 
     def run(self, alias: str, values: Mapping[str, Any]) -> list[Any]:
         connection = connections[alias]
         params = [p.bind(values, connection) if isinstance(p, Slot) else p for p in self.params]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+            rows: list[Row] = cursor.fetchall()
+        if self.width is not None:
+            rows = [row[: self.width] for row in rows]
+        if self.converters:
+            rows = list(convert(rows, self.converters, connection))
         return self.make_rows(alias, rows)
 
 
@@ -111,20 +167,24 @@ def compile_queryset(queryset: QuerySet[Any], alias: str) -> Statement:
     compiler = query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
     columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
-    converters = compiler.get_converters(columns)
-
-    def converted(rows: list[tuple[Any, ...]]) -> Iterable[Sequence[Any]]:
-        if compiler.has_extra_select:
-            rows = [row[: compiler.col_count] for row in rows]
-        return compiler.apply_converters(rows, converters) if converters else rows
+    converters = tuple(
+        (position, tuple(functions), expression)
+        for position, (functions, expression) in compiler.get_converters(columns).items()
+    )
+    width = compiler.col_count if compiler.has_extra_select else None
 
     if queryset._iterable_class is ValuesIterable:
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # The order ValuesIterable names the columns in.
+        names = (
+            list(query.selected)
+            if query.selected
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
 
-        def make_dicts(alias: str, rows: list[tuple[Any, ...]]) -> list[Any]:
-            return [dict(zip(names, row, strict=True)) for row in converted(rows)]
+        def make_dicts(alias: str, rows: list[Row]) -> list[Any]:
+            return [dict(zip(names, row, strict=True)) for row in rows]
 
-        return Statement(sql, tuple(params), make_dicts)
+        return Statement(sql, tuple(params), width, converters, make_dicts)
 
     klass_info = compiler.klass_info
     if (
@@ -142,20 +202,27 @@ def compile_queryset(queryset: QuerySet[Any], alias: str) -> Statement:
     model: type[Model] = klass_info["model"]
     attnames = [column.target.attname for column in columns]
 
-    def make_instances(alias: str, rows: list[tuple[Any, ...]]) -> list[Any]:
+    def make_instances(alias: str, rows: list[Row]) -> list[Any]:
         if issubclass(model, FastLoadingModel):
-            return model.from_db_rows(alias, attnames, converted(rows))
-        return [model.from_db(alias, attnames, row) for row in converted(rows)]
+            return model.from_db_rows(alias, attnames, rows)
+        return [model.from_db(alias, attnames, row) for row in rows]
 
-    return Statement(sql, tuple(params), make_instances)
+    return Statement(sql, tuple(params), width, converters, make_instances)
 
 
 class CompiledQuery:
     """A selector's queryset, compiled once per database, shape and limit (module docstring)."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], *, shape: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[Any]],
+        *,
+        shape: Sequence[str] = (),
+        depends_on: Callable[[BaseDatabaseWrapper], Hashable] | None = None,
+    ) -> None:
         self.build = build
         self.shape = tuple(shape)
+        self.depends_on = depends_on
         self.statement = functools.lru_cache(maxsize=CACHE_SIZE)(self.compile)
 
     def compile(
@@ -164,6 +231,7 @@ class CompiledQuery:
         bound: frozenset[str],
         shape: tuple[tuple[str, Any], ...],
         limit: int | None,
+        session: Hashable,  # what depends_on said: only a key, the builder sees it through SQL
     ) -> Statement:
         queryset = self.build(
             **{name: Param(name) for name in bound},
@@ -189,4 +257,5 @@ class CompiledQuery:
             name for name, value in values.items() if value is not None and name not in self.shape
         )
         shape = tuple((name, values.get(name)) for name in self.shape)
-        return self.statement(using, bound, shape, limit).run(using, values)
+        session = self.depends_on(connections[using]) if self.depends_on else None
+        return self.statement(using, bound, shape, limit, session).run(using, values)
