@@ -89,6 +89,21 @@ def manage(
     )
 
 
+def run_python(
+    code: str, *, env: dict[str, str], cwd: Path = PROJECT_ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` in a process of its own, with exactly the environment ``env``."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def start_manage(
     *args: str, database: str, settings: str = "rtx.settings", env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:

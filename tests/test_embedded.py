@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from rtx.versions import VERSIONS
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_python
 
 RTX_MIGRATE = str(Path(sys.executable).parent / "rtx-migrate")
 LATEST = max(version.number for version in VERSIONS)
@@ -143,15 +143,7 @@ def test_error_embedded_without_the_package(data: Path, tmp_path: Path) -> None:
     )
     environment = embedded_environment(data, PYTHONPATH=str(PROJECT_ROOT))
 
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(code, env=environment, cwd=tmp_path, timeout=60)
 
     assert result.returncode == 2
     assert result.stderr == (
@@ -176,15 +168,7 @@ def test_success_setting_off_changes_nothing(value: str, data: Path, tmp_path: P
         DJANGO_SETTINGS_MODULE="rtx.settings",
     )
 
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(code, env=environment, cwd=tmp_path, timeout=60)
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == ["db.internal", 6543, "trading_engine"]

@@ -41,24 +41,17 @@ def place(account: Account, client_id: str, side: str, volume: str) -> Order:
 
 @pytest.mark.django_db
 def test_success_order_place_is_idempotent_by_client_order_id(account: Account) -> None:
-    first, created = order_place(
-        account_id=account.pk,
-        client_order_id="c-1",
-        symbol="EURUSD",
-        side="BUY",
-        order_type="LIMIT",
-        volume=Decimal("1.5"),
-        price_limit=Decimal("1.0845"),
-    )
-    again, created_again = order_place(
-        account_id=account.pk,
-        client_order_id="c-1",
-        symbol="EURUSD",
-        side="BUY",
-        order_type="LIMIT",
-        volume=Decimal("1.5"),
-        price_limit=Decimal("1.0845"),
-    )
+    limit_order = {
+        "account_id": account.pk,
+        "client_order_id": "c-1",
+        "symbol": "EURUSD",
+        "side": "BUY",
+        "order_type": "LIMIT",
+        "volume": Decimal("1.5"),
+        "price_limit": Decimal("1.0845"),
+    }
+    first, created = order_place(**limit_order)
+    again, created_again = order_place(**limit_order)  # the client's retry
     assert (created, created_again, again.pk) == (True, False, first.pk)
     assert Order.objects.filter(client_order_id="c-1").count() == 1
     with pytest.raises(OrderConflict, match="client_order_id 'c-1' already names order"):

@@ -2,10 +2,9 @@
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_python
 
 PRINT_DATABASE = (
     "import django, json; django.setup(); from django.conf import settings; "
@@ -15,23 +14,16 @@ PRINT_DATABASE = (
 )
 
 
-def run_python(
+def run_settings_code(
     code: str, env: dict[str, str], cwd: Path = PROJECT_ROOT
 ) -> subprocess.CompletedProcess[str]:
     environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT)}
     environment.update(DJANGO_SETTINGS_MODULE="rtx.settings", **env)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_python(code, env=environment, cwd=cwd)
 
 
 def database_settings(env: dict[str, str], cwd: Path = PROJECT_ROOT) -> dict:
-    result = run_python(PRINT_DATABASE, env, cwd)
+    result = run_settings_code(PRINT_DATABASE, env, cwd)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -91,7 +83,7 @@ def test_success_dot_env_in_working_directory_is_read_and_environment_wins(
 
 
 def test_error_production_refuses_the_development_secret_key(tmp_path: Path) -> None:
-    result = run_python(
+    result = run_settings_code(
         "from rtx.cli import run; run(['manage.py', 'check'])",
         {"ENVIRONMENT": "production"},
         cwd=tmp_path,
@@ -104,7 +96,7 @@ def test_error_production_refuses_the_development_secret_key(tmp_path: Path) -> 
 
 
 def test_error_production_refuses_debug(tmp_path: Path) -> None:
-    result = run_python(
+    result = run_settings_code(
         "from rtx.cli import run; run(['manage.py', 'check'])",
         {"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50, "DEBUG": "true"},
         cwd=tmp_path,
@@ -116,7 +108,7 @@ def test_error_production_refuses_debug(tmp_path: Path) -> None:
 
 
 def test_error_bad_port_is_one_line(tmp_path: Path) -> None:
-    result = run_python(
+    result = run_settings_code(
         "from rtx.cli import run; run(['manage.py', 'check'])", {"DB_PORT": "abc"}, cwd=tmp_path
     )
     assert result.returncode == 2

@@ -7,8 +7,6 @@ and are skipped with that reason when it is not set.
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlparse
@@ -18,7 +16,14 @@ import pytest
 
 from rtx.db.timescale import TimescaleState
 from rtx.migrator.catalog import catalog, catalog_differences
-from tests.conftest import PROJECT_ROOT, command_environment, connect, fetch_all, manage
+from tests.conftest import (
+    PROJECT_ROOT,
+    command_environment,
+    connect,
+    fetch_all,
+    manage,
+    run_python,
+)
 
 NOTICE = (
     "TimescaleDB not used ({reason}): {table} stays a plain table; once TimescaleDB is "
@@ -130,14 +135,7 @@ def test_success_switched_off(database: str) -> None:
 def selector_results(database: str, port: int) -> dict:
     environment = command_environment(database, "rtx.settings", {"DB_PORT": str(port)})
     environment["PYTHONPATH"] = str(PROJECT_ROOT)
-    result = subprocess.run(
-        [sys.executable, "-c", QUERY_SELECTORS],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_python(QUERY_SELECTORS, env=environment)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -252,22 +250,14 @@ def test_timescaledb_hypertables_keep_ids_unique_and_the_orm_working(
                 "INSERT INTO trades (id, account_id, symbol, side, volume, price, trade_type) "
                 "VALUES (1, 1, 'X', 'BUY', 1, 1, 'OPEN')"
             )
-    orm = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from trading.models import Trade; "
-            "t = Trade.objects.order_by('id')[5]; print(Trade.objects.get(pk=t.pk).pk == t.pk, "
-            "Trade.objects.filter(pk=t.pk).count())",
-        ],
-        cwd=PROJECT_ROOT,
+    orm = run_python(
+        "import django; django.setup(); from trading.models import Trade; "
+        "t = Trade.objects.order_by('id')[5]; print(Trade.objects.get(pk=t.pk).pk == t.pk, "
+        "Trade.objects.filter(pk=t.pk).count())",
         env={
             **command_environment(timescale_database, "rtx.settings", on(timescale_server)),
             "PYTHONPATH": str(PROJECT_ROOT),
         },
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert orm.stdout.strip() == "True 1", orm.stderr
     status = json.loads(
