@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/run.py [--scale 1.0] [--keep] [--runs 1000]
+    .venv/bin/python bench/run.py [--scale 1.0] [--seed 42] [--keep] [--runs 1000]
 
 In order:
 
@@ -37,7 +37,9 @@ from common import (
 )
 
 
-def run_all(server: Server, *, scale: float, runs: int, keep: bool) -> dict[str, float]:
+def run_all(
+    server: Server, *, scale: float, seed_value: int, runs: int, keep: bool
+) -> dict[str, float]:
     """Every step; returns the wall-clock seconds of each."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -47,7 +49,7 @@ def run_all(server: Server, *, scale: float, runs: int, keep: bool) -> dict[str,
     timings["migration speed (3 repetitions)"] = seconds_since(start)
     with bench_database(server, existing=None, keep=keep, timings=timings) as dbname:
         start = time.perf_counter()
-        seed.write_report(server, seed.seed_database(server, dbname, scale=scale, seed=42))
+        seed.write_report(server, seed.seed_database(server, dbname, scale=scale, seed=seed_value))
         timings[f"seed (scale {scale})"] = seconds_since(start)
         start = time.perf_counter()
         reads.write_report(server, dbname, reads.measure_reads(server, dbname, runs=runs), runs)
@@ -62,12 +64,7 @@ def run_all(server: Server, *, scale: float, runs: int, keep: bool) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help="data set size; 1.0 = 100k users, 1M orders, 2M trades (default 1.0)",
-    )
+    seed.add_seed_arguments(parser)
     parser.add_argument(
         "--runs", type=int, default=1000, help="timed calls per read pattern (default 1000)"
     )
@@ -82,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     server = Server.from_environment()
     start = time.perf_counter()
     try:
-        timings = run_all(server, scale=args.scale, runs=args.runs, keep=args.keep)
+        timings = run_all(
+            server, scale=args.scale, seed_value=args.seed, runs=args.runs, keep=args.keep
+        )
     except BenchError as error:
         print(f"run: {error}", file=sys.stderr)
         return 1
