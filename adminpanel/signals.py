@@ -9,28 +9,24 @@ from adminpanel.network import client_address, user_agent
 from adminpanel.services import audit_record
 
 
-def record_login(sender: Any, request: HttpRequest, user: AdminUser, **kwargs: Any) -> None:
+def record_session(action: str, request: HttpRequest, user: AdminUser) -> None:
     audit_record(
         admin=user,
-        action="login",
+        action=action,
         resource_type="admin_session",
         resource_id=user.pk,
         ip_address=client_address(request),
         user_agent=user_agent(request),
     )
+
+
+def record_login(sender: Any, request: HttpRequest, user: AdminUser, **kwargs: Any) -> None:
+    record_session("login", request, user)
 
 
 def record_logout(sender: Any, request: HttpRequest, user: AdminUser | None, **kwargs: Any) -> None:
-    if user is None:
-        return
-    audit_record(
-        admin=user,
-        action="logout",
-        resource_type="admin_session",
-        resource_id=user.pk,
-        ip_address=client_address(request),
-        user_agent=user_agent(request),
-    )
+    if user is not None:
+        record_session("logout", request, user)
 
 
 def record_login_failure(
