@@ -2,7 +2,7 @@
 
 Version numbers are the seed's sequential integers and what ``schema_migrations``
 records. Number 7 is reserved (the Go tool's ``analytics_dashboard_schema``).
-To add a version, see "Creating New Migrations" in the README.
+To add a version, see "Creating New Migrations" in docs/migrations.md.
 """
 
 from rtx.migrator.registry import Version

@@ -30,7 +30,7 @@ def in_values(*values: str) -> str:
     return f"((ARRAY[{array}])::text[])"
 
 
-# "Differences from the Go tool" in the README, besides timestamptz and identity ids.
+# docs/go-tool-differences.md, besides timestamptz and identity ids.
 DOCUMENTED_DIFFERENCES = {
     "accounts: index idx_accounts_account_number removed",
     "admin_users: index idx_admin_users_username removed",
@@ -63,7 +63,7 @@ DOCUMENTED_DIFFERENCES = {
 }
 
 
-# Indexes for the audit search and the services' read patterns (README, same section).
+# Indexes for the audit search and the services' read patterns (docs/go-tool-differences.md).
 ADDED_INDEXES = {
     "admin_audit_log_details_trgm_idx",
     "admin_audit_log_admin_time_idx",

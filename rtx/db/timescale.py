@@ -3,7 +3,7 @@
 Two tables grow with every fill and are read by time range: ``trades`` (``executed_at``)
 and ``order_history`` (``order_time``). On a server with TimescaleDB preloaded they
 become hypertables; elsewhere they stay plain tables and each skipped step logs one
-notice. The three other time-stamped tables stay plain on purpose (see the README).
+notice. The three other time-stamped tables stay plain on purpose (see docs/timescaledb.md).
 
 A hypertable's unique indexes must contain its time column, so a converted table's
 primary key becomes ``(id, <time column>)``. Ids stay unique because they can only come
