@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class RtxConfig(AppConfig):
@@ -9,8 +9,11 @@ class RtxConfig(AppConfig):
 
     def ready(self) -> None:
         from rtx.migrator.mirror import sync_after_migrate
+        from rtx.migrator.plain_migrate import refuse_unsafe_plan
 
-        # Keeps schema_migrations right after a plain `manage.py migrate` as well.
+        # A plain `manage.py migrate` refuses what rtx-migrate refuses, before it starts,
+        # and keeps schema_migrations right after it.
+        pre_migrate.connect(refuse_unsafe_plan, sender=self, dispatch_uid="rtx-refuse-unsafe")
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="rtx-mirror-sync")
 
 

@@ -5,7 +5,7 @@ records. Number 7 is reserved (the Go tool's ``analytics_dashboard_schema``).
 To add a version, see "Creating New Migrations" in docs/migrations.md.
 """
 
-from rtx.migrator.registry import Version
+from rtx.migrator.registry import Version, extension, function, trigger
 
 VERSIONS = (
     Version(
@@ -41,6 +41,12 @@ VERSIONS = (
         2,
         "audit_log_append_only",
         ("adminpanel.0002_audit_log_append_only", "adminpanel.0003_pg_trgm_extension"),
+        raw_objects=(
+            function("admin_audit_log_append_only()"),
+            trigger("admin_audit_log", "admin_audit_log_append_only"),
+            trigger("admin_audit_log", "admin_audit_log_no_truncate"),
+            extension("pg_trgm"),
+        ),
     ),
     Version(3, "audit_log_details_search", ("adminpanel.0004_audit_log_details_search_index",)),
     Version(4, "timescale_hypertables", ("trading.0002_trades_order_history_hypertables",)),

@@ -16,6 +16,9 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LEGACY_SCHEMA = PROJECT_ROOT / "rtx" / "migrator" / "go_initial_schema.sql"
+LEGACY_ROWS = PROJECT_ROOT / "tests" / "legacy" / "representative_rows.sql"
+ANALYTICS_V7 = PROJECT_ROOT / "tests" / "legacy" / "analytics_dashboard_v7.sql"
+GO_VERSIONS = ((1, "initial_schema"), (7, "analytics_dashboard_schema"))
 DEMO_SETTINGS = "tests.demoapp.settings"
 
 SERVER = {
@@ -134,3 +137,16 @@ def build_legacy_database(database: str, *, versions: tuple[tuple[int, str], ...
             connection.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
             )
+
+
+def build_go_database(database: str) -> None:
+    """A production database of the Go tool: versions 1 and 7, rows in every table."""
+    build_legacy_database(database, versions=GO_VERSIONS)
+    with connect(database) as connection:
+        connection.execute(LEGACY_ROWS.read_text())
+        # Explicit ids in the rows above; a live Go database's sequences are past them.
+        connection.execute(
+            "SELECT setval(pg_get_serial_sequence(t, 'id'), 1000) "
+            "FROM unnest(ARRAY['users', 'accounts', 'trades', 'orders', 'positions']) t"
+        )
+        connection.execute(ANALYTICS_V7.read_text())

@@ -6,41 +6,38 @@ from decimal import Decimal
 
 import pytest
 
+from rtx.migrator.adoption import LEGACY_TABLES
 from rtx.migrator.catalog import catalog, catalog_differences
 from rtx.versions import VERSIONS
 from tests.conftest import (
-    PROJECT_ROOT,
+    GO_VERSIONS,
+    build_go_database,
     build_legacy_database,
     connect,
     fetch_all,
     manage,
 )
 
-REPRESENTATIVE_ROWS = (PROJECT_ROOT / "tests" / "legacy" / "representative_rows.sql").read_text()
-ANALYTICS = """
-CREATE TABLE analytics_daily_pnl (
-    id SERIAL PRIMARY KEY,
-    account_id BIGINT REFERENCES accounts(id) ON DELETE CASCADE,
-    user_id BIGINT REFERENCES users(id),
-    day DATE NOT NULL,
-    pnl DECIMAL(20,5),
-    created_at TIMESTAMPTZ DEFAULT now()
-);
-INSERT INTO analytics_daily_pnl (account_id, user_id, day, pnl) VALUES (1, 1, '2026-03-29', 5);
--- Explicit ids in the rows above; a live Go database's sequences are past them.
-SELECT setval(pg_get_serial_sequence(t, 'id'), 1000)
-FROM unnest(ARRAY['users', 'accounts', 'trades', 'orders', 'positions']) t;
+# The foreign keys of the Go tool's version 7 into our tables.
+V7_FOREIGN_KEYS = [
+    ("alerts", "alerts_account_id_fkey", "accounts"),
+    ("analytics_export_audit", "analytics_export_audit_user_id_fkey", "users"),
+    ("analytics_user_preferences", "analytics_user_preferences_user_id_fkey", "users"),
+    ("routing_metrics", "routing_metrics_account_id_fkey", "accounts"),
+]
+V7_FOREIGN_KEYS_SQL = """
+SELECT conrelid::regclass::text, conname, confrelid::regclass::text FROM pg_constraint
+WHERE contype = 'f' AND confrelid IN ('accounts'::regclass, 'users'::regclass)
+  AND NOT conrelid::regclass::text = ANY(%s) ORDER BY 1, 2
 """
-GO_VERSIONS = ((1, "initial_schema"), (7, "analytics_dashboard_schema"))
+
 LATEST = VERSIONS[-1].number
 
 
 @pytest.fixture
 def go_database(database: str) -> str:
-    build_legacy_database(database, versions=GO_VERSIONS)
+    build_go_database(database)
     with connect(database) as connection:
-        connection.execute(REPRESENTATIVE_ROWS)
-        connection.execute(ANALYTICS)
         # The Go tool writes lower-case FIX statuses; our CHECK wants upper case.
         connection.execute("UPDATE fix_credentials SET status = 'active' WHERE user_id = '1'")
     return database
@@ -129,8 +126,8 @@ def test_success_adoption_keeps_every_row_and_ends_like_a_fresh_database(
         if table == "schema_migrations":
             continue
         expected = [as_adopted(table, row) for row in legacy_rows]
-        if table == "analytics_daily_pnl":
-            expected = legacy_rows
+        if table not in LEGACY_TABLES:
+            expected = legacy_rows  # the Go tool's version 7: not ours, untouched
         assert sorted(
             after[table], key=lambda r: json.dumps(r, sort_keys=True, default=str)
         ) == sorted(expected, key=lambda r: json.dumps(r, sort_keys=True, default=str)), table
@@ -140,15 +137,26 @@ def test_success_adoption_keeps_every_row_and_ends_like_a_fresh_database(
         )
         == v7_row
     )
-    assert fetch_all(
-        go_database,
-        "SELECT conname FROM pg_constraint WHERE conrelid = "
-        "'analytics_daily_pnl'::regclass AND contype = 'f' ORDER BY 1",
-    ) == [("analytics_daily_pnl_account_id_fkey",), ("analytics_daily_pnl_user_id_fkey",)]
+    assert fetch_all(go_database, V7_FOREIGN_KEYS_SQL, (list(LEGACY_TABLES),)) == V7_FOREIGN_KEYS
 
     with connect(go_database) as adopted, connect(database_factory_fresh) as fresh:
         found = catalog_differences(catalog(fresh.cursor()), catalog(adopted.cursor()))
-    assert [line for line in found if "analytics_daily_pnl" not in line] == []
+    v7_objects = ("table ", "function update_analytics_timestamp()")
+    assert [line for line in found if not line.startswith(v7_objects)] == []
+    assert sorted(line for line in found if line.startswith("table ")) == [
+        f"table {name}: added"
+        for name in sorted(
+            {
+                "alerts",
+                "analytics_export_audit",
+                "analytics_user_preferences",
+                "exposure_snapshots",
+                "lp_performance",
+                "routing_metrics",
+                "rule_effectiveness",
+            }
+        )
+    ]
 
     ids = fetch_all(
         go_database,
@@ -247,4 +255,5 @@ def test_success_later_versions_leave_version_7_alone(go_database: str) -> None:
     assert fetch_all(go_database, "SELECT version FROM schema_migrations ORDER BY 1") == sorted(
         [(version.number,) for version in VERSIONS] + [(7,)]
     )
-    assert fetch_all(go_database, "SELECT count(*) FROM analytics_daily_pnl") == [(1,)]
+    assert fetch_all(go_database, V7_FOREIGN_KEYS_SQL, (list(LEGACY_TABLES),)) == V7_FOREIGN_KEYS
+    assert fetch_all(go_database, "SELECT count(*) FROM routing_metrics") == [(2,)]

@@ -54,10 +54,19 @@ def test_error_fresh_needs_the_exact_confirmation(database: str) -> None:
     assert versions(database) == ALL_VERSIONS
 
 
-def test_error_fresh_is_refused_in_production(database: str) -> None:
-    result = helper(database, "fresh", "--yes", env={"ENVIRONMENT": "production"})
+def test_error_fresh_names_an_unknown_option(database: str) -> None:
+    result = helper(database, "fresh", "--force")
     assert result.returncode == 2
-    assert "fresh is refused when ENVIRONMENT=production" in result.stdout
+    assert result.stdout.strip() == "fresh takes --yes and --allow-data-loss, not --force"
+
+
+def test_success_no_colour_codes_when_the_output_is_not_a_terminal(database: str) -> None:
+    result = helper(database, "up")
+    assert result.returncode == 0, result.stderr
+    assert "\033[" not in result.stdout
+    assert result.stdout.startswith("Installing rtx-schema") or result.stdout.startswith(
+        "Applying pending versions..."
+    )
 
 
 def test_success_createdb_then_version_and_status(make_database) -> None:  # type: ignore[no-untyped-def]

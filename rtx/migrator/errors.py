@@ -22,6 +22,8 @@ class ExitCode(IntEnum):
     UNRECOGNISED_DATABASE = 8
     LINT_FAILED = 9
     DATA_VIOLATES_SCHEMA = 10
+    FOREIGN_DEPENDENTS = 11
+    DATA_LOSS_REFUSED = 12
 
 
 class MigratorError(Exception):
@@ -70,6 +72,18 @@ class DataViolatesSchema(MigratorError):
     """Existing rows break a constraint the migration would add; they must be fixed first."""
 
     exit_code = ExitCode.DATA_VIOLATES_SCHEMA
+
+
+class ForeignDependents(MigratorError):
+    """Objects of another owner depend on what the plan would drop; nothing was changed."""
+
+    exit_code = ExitCode.FOREIGN_DEPENDENTS
+
+
+class DataLossRefused(MigratorError):
+    """In production, a plan that drops rows needs -allow-data-loss; nothing was changed."""
+
+    exit_code = ExitCode.DATA_LOSS_REFUSED
 
 
 @contextmanager

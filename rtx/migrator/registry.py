@@ -23,10 +23,40 @@ RESERVED_VERSIONS = {7: "analytics_dashboard_schema"}
 
 
 @dataclass(frozen=True)
+class RawObject:
+    """An object a version creates in raw SQL, which Django's migration state cannot see.
+
+    ``kind`` is ``trigger`` (on ``table``), ``function`` (``name`` is its signature, e.g.
+    ``f()``) or ``extension``. Declaring them makes them ours: the drift check expects
+    them, and reverting a table never mistakes them for another owner's.
+    """
+
+    kind: str
+    name: str
+    table: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.name}" + (f" on table {self.table}" if self.table else "")
+
+
+def trigger(table: str, name: str) -> RawObject:
+    return RawObject("trigger", name, table)
+
+
+def function(signature: str) -> RawObject:
+    return RawObject("function", signature)
+
+
+def extension(name: str) -> RawObject:
+    return RawObject("extension", name)
+
+
+@dataclass(frozen=True)
 class Version:
     number: int
     name: str
     migrations: tuple[str, ...]
+    raw_objects: tuple[RawObject, ...] = ()
 
     @cached_property
     def keys(self) -> tuple[MigrationKey, ...]:
@@ -68,6 +98,15 @@ class Registry:
             raise RegistryInvalid(
                 f"version {number} does not exist; known versions: 0 (nothing applied), {known}"
             ) from None
+
+    def triggers(self) -> set[tuple[str, str]]:
+        """(table, trigger) of every trigger any version creates."""
+        return {
+            (raw.table, raw.name)
+            for version in self.versions
+            for raw in version.raw_objects
+            if raw.kind == "trigger" and raw.table
+        }
 
     def knows(self, number: int) -> bool:
         return number in self._by_number

@@ -36,6 +36,7 @@ from rtx.migrator.errors import (
     UnrecognisedDatabase,
 )
 from rtx.migrator.events import Progress
+from rtx.migrator.impact import Impact, Loss, assess
 from rtx.migrator.registry import Registry, Version, join_key
 from rtx.migrator.status import Status, VersionState, current_version
 
@@ -60,6 +61,7 @@ class Step:
 @dataclass(frozen=True)
 class StepStarted:
     step: Step
+    losses: tuple[Loss, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -328,19 +330,34 @@ class Migrator:
             ):
                 cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
 
-    def run(self, steps: list[Step]) -> None:
-        final_state = None
-        for step in steps:
-            final_state = self._run_step(step)
-        if final_state is not None and not steps[-1].backwards:
-            # What `manage.py migrate` does after applying: content types and permissions.
-            # After a rollback there is nothing to create, and the tables may be gone.
-            emit_post_migrate_signal(
-                0, False, self.connection.alias, apps=final_state.apps, plan=None
-            )
+    def impact(self, steps: list[Step]) -> Impact:
+        """What ``steps`` would drop, counted and checked for other owners' objects."""
+        plan = [pair for step in steps for pair in step.plan]
+        return assess(self.connection, self.loader(), plan, self.registry.triggers())
 
-    def _run_step(self, step: Step) -> Any:
-        self.report(StepStarted(step))
+    def run(self, steps: list[Step], *, refuse_data_loss: bool = False) -> None:
+        impact = self.impact(steps)
+        impact.check(refuse_data_loss=refuse_data_loss)
+        for step in steps:
+            self._run_step(step, impact.of(step.plan))
+        self.complete_bookkeeping()
+
+    def complete_bookkeeping(self) -> None:
+        """What ``manage.py migrate`` does last, after every run, even one with nothing to do.
+
+        Content types and permissions for the applied state (Django's post_migrate); a
+        process killed between its last version and this step leaves them missing, and
+        the next run puts them back. Nothing to do before version 1's Django tables exist.
+        """
+        loader = self.loader()
+        applied = [key for key in loader.applied_migrations or {} if key in loader.graph.nodes]
+        if not {("contenttypes", "0001_initial"), ("auth", "0001_initial")} <= set(applied):
+            return
+        state = loader.project_state(applied, at_end=True)
+        emit_post_migrate_signal(0, False, self.connection.alias, apps=state.apps, plan=None)
+
+    def _run_step(self, step: Step, step_losses: list[Loss]) -> None:
+        self.report(StepStarted(step, tuple(step_losses)))
         started = time.monotonic()
         self._current_migration = None
         executor = MigrationExecutor(self.connection, progress_callback=self._progress)
@@ -349,16 +366,15 @@ class Migrator:
         try:
             if step.atomic:
                 with transaction.atomic(using=self.connection.alias):
-                    state = executor.migrate([], plan=step.plan)
+                    executor.migrate([], plan=step.plan)
                     self._record(step, started)
             else:
-                state = executor.migrate([], plan=step.plan)
+                executor.migrate([], plan=step.plan)
                 with transaction.atomic(using=self.connection.alias):
                     self._record(step, started)
         except Exception as error:
             raise self._failure(step, error) from error
         self.report(StepDone(step, time.monotonic() - started))
-        return state
 
     def _drop_invalid_indexes(self, step: Step) -> None:
         """Drop what an earlier, failed CONCURRENTLY build of this step left INVALID."""

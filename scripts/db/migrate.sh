@@ -7,9 +7,16 @@ PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${RTX_VENV:-$PROJECT_ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 
-red() { printf '\033[0;31m%s\033[0m\n' "$*"; }
-green() { printf '\033[0;32m%s\033[0m\n' "$*"; }
-yellow() { printf '\033[1;33m%s\033[0m\n' "$*"; }
+# Colours only on a terminal: CI logs and pipes get plain lines.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+    red() { printf '\033[0;31m%s\033[0m\n' "$*"; }
+    green() { printf '\033[0;32m%s\033[0m\n' "$*"; }
+    yellow() { printf '\033[1;33m%s\033[0m\n' "$*"; }
+else
+    red() { printf '%s\n' "$*"; }
+    green() { printf '%s\n' "$*"; }
+    yellow() { printf '%s\n' "$*"; }
+fi
 
 rebuild() {
     yellow "Installing rtx-schema into $VENV..."
@@ -35,8 +42,10 @@ Commands:
   down          Roll back the newest applied version
   status        Show every version and whether it is applied
   version N     Move up or down to exactly version N (0: nothing applied)
-  fresh [--yes] Roll every version back, then apply all again (asks first;
-                --yes or RTX_ASSUME_YES=1 for CI; refused when ENVIRONMENT=production)
+  fresh [--yes] [--allow-data-loss]
+                Roll every version back, then apply all again (asks first; --yes or
+                RTX_ASSUME_YES=1 for CI; with ENVIRONMENT=production, refused while
+                tables hold rows unless --allow-data-loss)
   rebuild       Reinstall the project into its virtualenv
 USAGE
 }
@@ -59,11 +68,16 @@ case "$command" in
         yellow "Moving to version $1..."; migrate "-version=$1" ;;
     rebuild) rebuild ;;
     fresh)
-        if [ "${ENVIRONMENT:-}" = "production" ]; then
-            red "fresh is refused when ENVIRONMENT=production: it deletes every table's data"
-            exit 2
-        fi
-        if [ "${1:-}" != "--yes" ] && [ "${RTX_ASSUME_YES:-}" != "1" ]; then
+        assume_yes="${RTX_ASSUME_YES:-}"
+        data_loss=()
+        for argument in "$@"; do
+            case "$argument" in
+                --yes) assume_yes=1 ;;
+                --allow-data-loss) data_loss=(-allow-data-loss) ;;
+                *) red "fresh takes --yes and --allow-data-loss, not $argument"; exit 2 ;;
+            esac
+        done
+        if [ "$assume_yes" != "1" ]; then
             red "⚠️  This will roll back every version (dropping their tables) and re-apply them!"
             read -r -p "Are you sure? Type 'YES' to confirm: " answer || answer=""
             if [ "$answer" != "YES" ]; then
@@ -72,7 +86,7 @@ case "$command" in
             fi
         fi
         yellow "Rolling back every version..."
-        migrate -version=0
+        migrate -version=0 "${data_loss[@]}"
         yellow "Applying every version..."
         migrate -up
         green "✅ Database reset complete"

@@ -123,11 +123,25 @@ class Command(BaseCommand):
             "(default: RTX_LOCK_WAIT_SECONDS, 60)",
         )
         parser.add_argument(
+            "-allow-data-loss",
+            action="store_true",
+            help="with ENVIRONMENT=production: allow -down, -version (and fresh) to drop "
+            "tables or columns that hold rows",
+        )
+        parser.add_argument(
             "-database", default=DEFAULT_DB_ALIAS, help="the Django database alias to migrate"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_combinations(options)
+        if options["database"] not in connections:
+            configured = ", ".join(connections)
+            raise CommandError(
+                f"-database {options['database']!r} is not a configured database alias "
+                f"(configured: {configured}); it names an alias from the settings, not a "
+                "database: set DB_NAME or DATABASE_URL to choose the database",
+                returncode=ExitCode.USAGE,
+            )
         connection = connections[options["database"]]
         migrator = Migrator(
             connection,
@@ -164,7 +178,17 @@ class Command(BaseCommand):
                     )
                     return
                 status = migrator.prepare(adopt=self._goes_up(options))
-                self._migrate(migrator, status, self._target(status, options))
+                self._migrate(
+                    migrator,
+                    status,
+                    self._target(status, options),
+                    refuse_data_loss=self._refuses_data_loss(options),
+                )
+
+    @staticmethod
+    def _refuses_data_loss(options: dict[str, Any]) -> bool:
+        """In production, dropping rows needs the explicit -allow-data-loss."""
+        return settings.ENVIRONMENT == "production" and not options["allow_data_loss"]
 
     @staticmethod
     def _goes_up(options: dict[str, Any]) -> bool:
@@ -182,6 +206,10 @@ class Command(BaseCommand):
                 raise CommandError(f"-{flag} goes with -status", returncode=ExitCode.USAGE)
         if options["update_lock"] and not options["lint"]:
             raise CommandError("-update-lock goes with -lint", returncode=ExitCode.USAGE)
+        if options["allow_data_loss"] and not changes:
+            raise CommandError(
+                "-allow-data-loss goes with -up, -down or -version", returncode=ExitCode.USAGE
+            )
 
     def _lint(self, connection: Any, *, update_lock: bool) -> None:
         registry = Registry.from_setting(settings.RTX_VERSIONS)
@@ -229,13 +257,16 @@ class Command(BaseCommand):
         earlier = [version.number for version in status.versions if version.number < touched[-1]]
         return earlier[-1] if earlier else 0
 
-    def _migrate(self, migrator: Migrator, status: Status, target: int) -> None:
+    def _migrate(
+        self, migrator: Migrator, status: Status, target: int, *, refuse_data_loss: bool
+    ) -> None:
         steps = migrator.plan(target)
         if not steps:
+            migrator.complete_bookkeeping()
             self.stdout.write(f"Nothing to do: the database is at version {status.current}.")
             return
         started = time.monotonic()
-        migrator.run(steps)
+        migrator.run(steps, refuse_data_loss=refuse_data_loss)
         applied = sum(not step.backwards for step in steps)
         reverted = len(steps) - applied
         self.stdout.write(
@@ -266,12 +297,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Plan (dry run, nothing is changed): version {status.current} -> {target}"
         )
+        impact = migrator.impact(steps)
         for step in steps:
             self.stdout.write(f"-- {step.verb} version {step.version.label}")
+            for loss in impact.of(step.plan):
+                self.stdout.write(f"-- drops {loss.describe()}")
             for migration, statements in migrator.sql(step):
                 self.stdout.write(f"-- {migration}")
                 for statement in statements:
                     self.stdout.write(statement)
+        # The run would refuse what the dry run shows: the same message and exit status.
+        impact.check(refuse_data_loss=self._refuses_data_loss(options))
 
     def _status(self, migrator: Migrator, *, as_json: bool, check: bool) -> None:
         status = migrator.status()
@@ -337,6 +373,8 @@ class Command(BaseCommand):
                 f"{self._now()} {event.step.verb} version {event.step.version.label}: "
                 f"{len(event.step.plan)} migration(s)"
             )
+            for loss in event.losses:
+                self.stdout.write(f"{self._now()}   drops {loss.describe()}")
         elif isinstance(event, Progress):
             self.stdout.write(f"{self._now()}   {event.message}")
         elif isinstance(event, MigrationDone):
