@@ -55,6 +55,30 @@ def database(make_database: Callable[[], str]) -> str:
     return make_database()
 
 
+@pytest.fixture
+def make_role(database: str) -> Iterator[Callable[[str], str]]:
+    """Roles for one test, made with the given attributes (``"LOGIN SUPERUSER"``, ...).
+
+    Set up after ``database``, so they are dropped before it, together with what they own.
+    """
+    made: list[str] = []
+
+    def make(attributes: str) -> str:
+        name = f"rtx_r_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with connect("postgres") as admin:
+            admin.execute(f'CREATE ROLE "{name}" {attributes}')
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        with connect(database) as connection:
+            connection.execute(f'REASSIGN OWNED BY "{name}" TO CURRENT_USER')
+            connection.execute(f'DROP OWNED BY "{name}"')
+        with connect("postgres") as admin:
+            admin.execute(f'DROP ROLE "{name}"')
+
+
 def command_environment(database: str, settings: str, extra: dict[str, str]) -> dict[str, str]:
     environment = {
         key: value

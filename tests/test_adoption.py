@@ -2,6 +2,7 @@
 every row kept, the Go tool's version 7 left alone, ending identical to a fresh database."""
 
 import json
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -95,10 +96,14 @@ def test_success_dry_run_shows_the_plan_and_changes_nothing(go_database: str) ->
     result = manage("rtx_migrate", "-up", "-dry-run", database=go_database)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
+    server_zone = fetch_all(
+        go_database, "SELECT reset_val FROM pg_settings WHERE name = 'TimeZone'"
+    )
     assert lines[1:5] == [
         "Adoption of this Go-built database (dry run, nothing is changed):",
         "  Verified: the 15 tables have the Go tool's version 1 schema",
-        "  Convert every TIMESTAMP column to TIMESTAMPTZ, reading stored values in UTC",
+        "  Convert every TIMESTAMP column to TIMESTAMPTZ, reading stored values in "
+        f"{server_zone[0][0]} (the database's TimeZone: the server's timezone setting)",
         "  Turn serial ids into identity columns that continue after the highest id",
     ]
     assert "  Re-case fix_credentials.status: 1 value(s) to upper case" in lines
@@ -193,6 +198,128 @@ def test_success_timestamps_are_read_in_the_configured_time_zone(go_database: st
         go_database,
         "SELECT created_at::text FROM admin_audit_log WHERE id = 2",
     ) == [("2026-10-24 23:00:00+00",)]
+
+
+# Every legacy TIMESTAMP column, as (table, column).
+LEGACY_TIME_COLUMNS_SQL = """
+SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+  AND a.atttypid IN ('timestamp'::regtype, 'timestamptz'::regtype)
+ORDER BY 1, 2
+"""
+
+
+def instants(database: str, *, written_in: str | None) -> dict[tuple[str, str], list]:
+    """Every legacy time value as seconds since the epoch, ordered by the row's key.
+
+    Before adoption the values are TIMESTAMPs, read as written in ``written_in``; after,
+    they are TIMESTAMPTZs and carry their instant.
+    """
+    found = {}
+    for table, column in fetch_all(database, LEGACY_TIME_COLUMNS_SQL, (list(LEGACY_TABLES),)):
+        key = (
+            "user_id"
+            if table == "fix_credentials"
+            else "session_id"
+            if table == ("fix_sessions")
+            else "symbol1, symbol2"
+            if table == "symbol_correlations"
+            else "id"
+        )
+        value = f"{column} AT TIME ZONE %s" if written_in else column
+        found[table, column] = fetch_all(
+            database,
+            f"SELECT extract(epoch FROM {value}) FROM {table} ORDER BY {key}",
+            (written_in,) if written_in else (),
+        )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("setting", "source"),
+    [
+        ("ALTER DATABASE {database} SET timezone = 'America/New_York'", "ALTER DATABASE"),
+        ("ALTER ROLE {role} SET timezone = 'Asia/Tokyo'", "ALTER ROLE"),
+    ],
+)
+def test_success_adoption_keeps_every_instant_in_the_databases_time_zone(
+    go_database: str,
+    make_role,
+    setting: str,
+    source: str,  # type: ignore[no-untyped-def]
+) -> None:
+    role = make_role("LOGIN SUPERUSER")
+    with connect("postgres") as admin:
+        admin.execute(setting.format(database=go_database, role=role))
+    zone = "America/New_York" if "DATABASE" in setting else "Asia/Tokyo"
+    before = instants(go_database, written_in=zone)
+    go_row = fetch_all(
+        go_database, "SELECT applied_at::text FROM schema_migrations WHERE version = 1"
+    )
+
+    status = manage("rtx_migrate", "-status", database=go_database, env={"DB_USER": role})
+    plan = manage("rtx_migrate", "-up", "-dry-run", database=go_database, env={"DB_USER": role})
+    result = manage("rtx_migrate", "-up", database=go_database, env={"DB_USER": role})
+
+    subject = go_database if source == "ALTER DATABASE" else role
+    where = f"{zone} (the database's TimeZone: {source} {subject} SET timezone)"
+    assert f"Legacy TIMESTAMP values will be read in {where}" in status.stdout.splitlines()
+    assert (
+        f"  Convert every TIMESTAMP column to TIMESTAMPTZ, reading stored values in {where}"
+        in plan.stdout.splitlines()
+    )
+    assert "overrides the database" not in plan.stdout + result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr
+    assert f"  reading legacy TIMESTAMP values in {where}" in result.stdout
+    assert instants(go_database, written_in=None) == before
+    # schema_migrations.applied_at keeps the Go tool's basis: wall-clock time in that zone.
+    assert (
+        fetch_all(go_database, "SELECT applied_at::text FROM schema_migrations WHERE version = 1")
+        == go_row
+    )
+    assert fetch_all(
+        go_database,
+        "SELECT bool_and(abs(extract(epoch FROM now() - (applied_at AT TIME ZONE %s))) < 600) "
+        "FROM schema_migrations WHERE version > 1 AND version <> 7",
+        (zone,),
+    ) == [(True,)]
+    status = json.loads(
+        manage(
+            "rtx_migrate", "-status", "-json", database=go_database, env={"DB_USER": role}
+        ).stdout
+    )
+    first = status["versions"][0]
+    assert datetime.fromisoformat(first["applied_at"]).utcoffset() is not None
+
+
+def test_success_an_override_of_the_time_zone_is_shown_with_a_warning(go_database: str) -> None:
+    with connect("postgres") as admin:
+        admin.execute(f"ALTER DATABASE {go_database} SET timezone = 'America/New_York'")
+    env = {"RTX_LEGACY_TIME_ZONE": "UTC"}
+    warning = (
+        f"WARNING: RTX_LEGACY_TIME_ZONE=UTC overrides the database's TimeZone America/New_York "
+        f"(ALTER DATABASE {go_database} SET timezone): legacy TIMESTAMP values will be read as "
+        "UTC wall-clock times; unset it unless the Go tool's sessions really ran in UTC"
+    )
+    status = manage("rtx_migrate", "-status", database=go_database, env=env)
+    plan = manage("rtx_migrate", "-up", "-dry-run", database=go_database, env=env)
+    assert "Legacy TIMESTAMP values will be read in UTC (RTX_LEGACY_TIME_ZONE)" in status.stdout
+    assert warning in status.stdout.splitlines()
+    assert f"  {warning}" in plan.stdout.splitlines()
+    before = instants(go_database, written_in="UTC")
+    assert manage("rtx_migrate", "-up", database=go_database, env=env).returncode == 0
+    assert instants(go_database, written_in=None) == before
+
+
+def test_error_a_time_zone_that_does_not_exist(go_database: str) -> None:
+    result = manage(
+        "rtx_migrate", "-up", database=go_database, env={"RTX_LEGACY_TIME_ZONE": "Mars/Olympus"}
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Configuration error: RTX_LEGACY_TIME_ZONE='Mars/Olympus' is not a time zone name "
+        "(e.g. America/New_York); unset it to use the database's TimeZone"
+    )
 
 
 def test_error_a_schema_that_is_not_the_go_tools_is_refused_untouched(database: str) -> None:

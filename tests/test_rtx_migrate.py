@@ -271,6 +271,8 @@ def test_success_status_json_shape(database: str) -> None:
         "pending",
         "timescaledb",
         "go_database",
+        "legacy_time_zone",
+        "legacy_time_zone_warning",
     }
     pending = [number for number, _ in ALL[1:]]
     assert (status["current"], status["latest"], status["pending"]) == (1, 103, pending)
@@ -541,3 +543,53 @@ def test_success_a_failed_concurrent_build_is_cleaned_up_and_rerun(database: str
         "SELECT indisvalid, indisunique FROM pg_index "
         "WHERE indexrelid = 'demo_ledger_amount_idx'::regclass",
     ) == [(True, False)]
+
+
+def test_error_database_alias_that_is_not_configured(database: str) -> None:
+    result = rtx_migrate(database, "-status", "-database", database)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"CommandError: -database '{database}' is not a configured database alias (configured: "
+        "default); it names an alias from the settings, not a database: set DB_NAME or "
+        "DATABASE_URL to choose the database"
+    )
+
+
+def test_success_a_run_with_nothing_to_do_completes_djangos_bookkeeping(database: str) -> None:
+    process = start_manage(
+        "rtx_migrate",
+        "-up",
+        database=database,
+        settings=DEMO_SETTINGS,
+        env={"PGOPTIONS": "-c rtx.demo_post_migrate_sleep=30"},
+    )
+    assert process.stdout is not None
+    wait_for(
+        lambda: (
+            fetch_all(
+                database,
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                "AND query LIKE '%%demo_post_migrate_sleep%%' AND pid <> pg_backend_pid()",
+                (database,),
+            )
+            == [(1,)]
+        ),
+        seconds=120,
+    )
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    process.stderr.close()  # type: ignore[union-attr]
+    wait_for(lambda: lock_holders(database) == 0)
+    assert mirror(database) == ALL
+    missing = (
+        "SELECT count(*) FROM auth_permission p JOIN django_content_type c "
+        "ON c.id = p.content_type_id WHERE c.app_label = 'trading'"
+    )
+    assert fetch_all(database, missing) == [(0,)]
+
+    rerun = rtx_migrate(database, "-up")
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.strip().endswith("Nothing to do: the database is at version 103.")
+    assert fetch_all(database, missing) == [(16,)]

@@ -10,9 +10,11 @@ transaction:
 2. checks the rows against the constraints our schema adds, and refuses with the
    offending rows when a value is outside its set even after re-casing;
 3. converts the tables to our version 1: ``timestamp`` to ``timestamptz`` (the stored
-   values read in RTX_LEGACY_TIME_ZONE), serial ids to identity columns continuing after
-   the highest id, values re-cased where our CHECKs want the other casing (counted in the
-   plan), the indexes that repeated a UNIQUE constraint dropped, the new CHECKs added;
+   values read in the zone they were written in: the database's effective TimeZone, see
+   :mod:`rtx.migrator.timezone`, or RTX_LEGACY_TIME_ZONE), serial ids to identity columns
+   continuing after the highest id, values re-cased where our CHECKs want the other
+   casing (counted in the plan), the indexes that repeated a UNIQUE constraint dropped,
+   the new CHECKs added;
 4. verifies that the 15 tables now match a database migrated from empty;
 5. records version 1 as applied: Django's own tables are created for real, our project
    migrations are recorded without running, and the ``schema_migrations`` row keeps its
@@ -36,6 +38,7 @@ from django.db.migrations.loader import MigrationLoader
 from rtx.migrator.catalog import Table, differences, snapshot
 from rtx.migrator.errors import DataViolatesSchema, UnrecognisedDatabase
 from rtx.migrator.events import Progress
+from rtx.migrator.timezone import LegacyZone, legacy_zone
 
 GO_SCHEMA_SQL = Path(__file__).with_name("go_initial_schema.sql")
 SCRATCH_SCHEMA = "rtx_expected_schema"
@@ -161,12 +164,16 @@ class Adoption:
         self,
         connection: BaseDatabaseWrapper,
         *,
-        time_zone: str,
+        configured_zone: str,
         report: Callable[[Progress], None] = lambda progress: None,
     ) -> None:
         self.connection = connection
-        self.time_zone = time_zone
+        self.configured_zone = configured_zone
         self.report = report
+
+    def zone(self, cursor: Any) -> LegacyZone:
+        """The zone the legacy TIMESTAMP values are read in (RTX_LEGACY_TIME_ZONE, if set)."""
+        return legacy_zone(cursor, self.configured_zone)
 
     # -- checks (read-only) ------------------------------------------------------------------
 
@@ -230,10 +237,12 @@ class Adoption:
         with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
             self.verify_go_shape(cursor)
             recasings = self.check_values(cursor)
+            zone = self.zone(cursor)
             steps = [
                 "Verified: the 15 tables have the Go tool's version 1 schema",
                 f"Convert every TIMESTAMP column to TIMESTAMPTZ, reading stored values in "
-                f"{self.time_zone}",
+                f"{zone.describe()}",
+                *([f"WARNING: {zone.warning()}"] if zone.warning() else []),
                 "Turn serial ids into identity columns that continue after the highest id",
                 *[f"Re-case {item}" for item in recasings],
                 f"Drop the indexes that repeat a UNIQUE constraint: {', '.join(DUPLICATE_INDEXES)}",
@@ -252,11 +261,15 @@ class Adoption:
         self.verify_go_shape(cursor)
         self.check_values(cursor)
         expected = built_catalog(cursor, initial_statements(loader))
+        zone = self.zone(cursor)
+        if zone.warning():
+            self.report(Progress(f"WARNING: {zone.warning()}"))
+        self.report(Progress(f"reading legacy TIMESTAMP values in {zone.describe()}"))
         for table in LEGACY_TABLES:
             started = time.monotonic()
             cursor.execute(f'SELECT count(*) FROM "{table}"')
             rows = cursor.fetchone()[0]
-            self._convert_table(cursor, table)
+            self._convert_table(cursor, table, zone.name)
             self.report(
                 Progress(f"converted {table}: {rows} rows in {time.monotonic() - started:.2f}s")
             )
@@ -271,7 +284,7 @@ class Adoption:
                 f"changed:\n{listing}"
             )
 
-    def _convert_table(self, cursor: Any, table: str) -> None:
+    def _convert_table(self, cursor: Any, table: str, zone: str) -> None:
         cursor.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
             "AND NOT attisdropped AND atttypid = 'timestamp'::regtype ORDER BY attnum",
@@ -289,9 +302,7 @@ class Adoption:
         if sequence:
             changes.insert(0, 'ALTER COLUMN "id" DROP DEFAULT')
         if changes:
-            cursor.execute(
-                f'ALTER TABLE "{table}" {", ".join(changes)}', [self.time_zone] * len(columns)
-            )
+            cursor.execute(f'ALTER TABLE "{table}" {", ".join(changes)}', [zone] * len(columns))
         if sequence:
             cursor.execute(f"DROP SEQUENCE {sequence}")
             cursor.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"')

@@ -8,6 +8,11 @@ The legacy columns (version, name, applied_at) keep their exact shape so existin
 queries and dashboards work; the columns after them are what a mature tool records.
 Rows for versions this code does not know (the Go tool's version 7) are never touched.
 A row without a checksum was written by the Go tool and is never removed here.
+
+``applied_at`` is a legacy ``TIMESTAMP`` (no zone): the Go tool's rows hold the wall-clock
+time of its session's TimeZone, which is the database's. Ours are written on that same
+basis (``now()`` in the database's TimeZone, :mod:`rtx.migrator.timezone`) and every row
+is read back as an instant in that zone, so the column never mixes two bases.
 """
 
 import getpass
@@ -24,6 +29,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from rtx.migrator.checksum import version_checksum
 from rtx.migrator.registry import Registry, Version
+from rtx.migrator.timezone import database_zone
 
 TABLE = "schema_migrations"
 
@@ -96,14 +102,16 @@ def read_rows(connection: BaseDatabaseWrapper) -> dict[int, MirrorRow]:
     if not table_exists(connection):
         return {}
     if not has_column(connection, "checksum"):
-        columns = "version, name, applied_at, NULL, NULL, NULL, NULL, NULL"
+        ours = "NULL, NULL, NULL, NULL, NULL"
     else:
-        columns = (
-            "version, name, applied_at, checksum, duration_ms, applied_by, applied_host, "
-            "applied_with"
-        )
+        ours = "checksum, duration_ms, applied_by, applied_host, applied_with"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {TABLE} ORDER BY version")
+        zone = database_zone(cursor).name
+        cursor.execute(
+            f"SELECT version, name, applied_at AT TIME ZONE %s, {ours} FROM {TABLE} "
+            "ORDER BY version",
+            [zone],
+        )
         return {row[0]: MirrorRow(*row) for row in cursor.fetchall()}
 
 
@@ -124,12 +132,15 @@ def record(
     applied_with: str,
 ) -> None:
     with connection.cursor() as cursor:
+        zone = database_zone(cursor).name
         cursor.execute(
-            f"INSERT INTO {TABLE} (version, name, checksum, duration_ms, applied_by, "
-            "applied_host, applied_with) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO {TABLE} (version, name, applied_at, checksum, duration_ms, "
+            "applied_by, applied_host, applied_with) "
+            "VALUES (%s, %s, now() AT TIME ZONE %s, %s, %s, %s, %s, %s)",
             [
                 version.number,
                 version.name,
+                zone,
                 checksum,
                 duration_ms,
                 applier(connection),

@@ -39,6 +39,7 @@ from rtx.migrator.events import Progress
 from rtx.migrator.impact import Impact, Loss, assess
 from rtx.migrator.registry import Registry, Version, join_key
 from rtx.migrator.status import Status, VersionState, current_version
+from rtx.migrator.timezone import legacy_zone
 
 Plan = list[tuple[Migration, bool]]
 
@@ -121,6 +122,11 @@ class Migrator:
         running = lock.holder(self.connection)
         with self.connection.cursor() as cursor:
             timescaledb = timescale.state(cursor)
+            zone = legacy_zone(cursor, settings.RTX_LEGACY_TIME_ZONE)
+        go_database = any(
+            version.checksum == "not recorded" and version.state != "applied"
+            for version in versions
+        )
         return Status(
             database=describe(self.connection),
             current=current_version(
@@ -135,10 +141,9 @@ class Migrator:
             ],
             running=running.describe() if running else None,
             problems=self.registry.problems(loader),
-            go_database=any(
-                version.checksum == "not recorded" and version.state != "applied"
-                for version in versions
-            ),
+            go_database=go_database,
+            legacy_time_zone=zone.describe() if go_database else None,
+            legacy_time_zone_warning=zone.warning() if go_database else None,
             timescaledb={
                 "in_use": timescaledb.unusable_because is None,
                 "reason": timescaledb.unusable_because,
@@ -301,7 +306,7 @@ class Migrator:
         first = self.registry.versions[0]
         loader = self.loader()
         adoption = Adoption(
-            self.connection, time_zone=settings.RTX_LEGACY_TIME_ZONE, report=self.report
+            self.connection, configured_zone=settings.RTX_LEGACY_TIME_ZONE, report=self.report
         )
         started = time.monotonic()
         with transaction.atomic(using=self.connection.alias):

@@ -36,6 +36,10 @@ class Status:
     problems: list[str] = field(default_factory=list)
     timescaledb: dict[str, Any] = field(default_factory=dict)
     go_database: bool = False
+    # For a Go-built database not adopted yet: the zone its TIMESTAMP values will be read
+    # in and where that comes from, and a warning when RTX_LEGACY_TIME_ZONE overrides it.
+    legacy_time_zone: str | None = None
+    legacy_time_zone_warning: str | None = None
 
     @property
     def pending(self) -> list[VersionState]:

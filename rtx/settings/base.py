@@ -4,6 +4,7 @@ A ``.env`` file in the working directory, or else in the project root, is read f
 (like the Go tool's godotenv); variables already set in the environment win over it.
 """
 
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,5 +163,14 @@ RTX_TIMESCALEDB = env.bool("RTX_TIMESCALEDB", default=True)
 RTX_TRADES_COMPRESS_AFTER = env.str("RTX_TRADES_COMPRESS_AFTER", default="")
 RTX_ORDER_HISTORY_RETENTION = env.str("RTX_ORDER_HISTORY_RETENTION", default="")
 
-# Adoption of databases built by the Go tool: the time zone their TIMESTAMP values are in.
-RTX_LEGACY_TIME_ZONE = env.str("RTX_LEGACY_TIME_ZONE", default="UTC")
+# Adoption of databases built by the Go tool: the time zone their TIMESTAMP values are in,
+# when it is not the database's own TimeZone (the default, read from the database).
+RTX_LEGACY_TIME_ZONE = env.str("RTX_LEGACY_TIME_ZONE", default="")
+if RTX_LEGACY_TIME_ZONE:
+    try:
+        zoneinfo.ZoneInfo(RTX_LEGACY_TIME_ZONE)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ImproperlyConfigured(
+            f"RTX_LEGACY_TIME_ZONE={RTX_LEGACY_TIME_ZONE!r} is not a time zone name "
+            "(e.g. America/New_York); unset it to use the database's TimeZone"
+        ) from None

@@ -58,6 +58,18 @@ def seconds(text: str) -> float:
     return value
 
 
+def utc(moment: datetime) -> str:
+    """An instant as the tool prints every time: ISO 8601 in UTC, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_8601(value: object) -> str:
+    """JSON for what ``json`` cannot write itself: instants with their offset."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 class Command(BaseCommand):
     help = (
         "Apply, revert and report the schema versions of the RTX database "
@@ -283,7 +295,7 @@ class Command(BaseCommand):
         if status.go_database:
             self.stdout.write("Adoption of this Go-built database (dry run, nothing is changed):")
             adoption = Adoption(
-                connections[options["database"]], time_zone=settings.RTX_LEGACY_TIME_ZONE
+                connections[options["database"]], configured_zone=settings.RTX_LEGACY_TIME_ZONE
             )
             for line in adoption.plan(migrator.loader()):
                 self.stdout.write(f"  {line}")
@@ -312,7 +324,7 @@ class Command(BaseCommand):
     def _status(self, migrator: Migrator, *, as_json: bool, check: bool) -> None:
         status = migrator.status()
         if as_json:
-            self.stdout.write(json.dumps(status.as_dict(), default=str, indent=2))
+            self.stdout.write(json.dumps(status.as_dict(), default=iso_8601, indent=2))
         else:
             self._print_status(status)
         if check and (status.pending or status.problems):
@@ -331,6 +343,9 @@ class Command(BaseCommand):
                     "(rtx-migrate -up -dry-run shows the plan)"
                 )
             )
+            write(f"Legacy TIMESTAMP values will be read in {status.legacy_time_zone}")
+            if status.legacy_time_zone_warning:
+                write(self.style.WARNING(f"WARNING: {status.legacy_time_zone_warning}"))
         if status.running:
             write(self.style.WARNING(f"A migration is running: {status.running}"))
         write("=" * 72)
@@ -340,7 +355,7 @@ class Command(BaseCommand):
                 state += f" {version.applied_migrations}/{len(version.migrations)}"
             line = f"  {version.number} - {version.name} [{state}]"
             if version.applied_at:
-                line += f" applied {version.applied_at:%Y-%m-%d %H:%M:%S}"
+                line += f" applied {utc(version.applied_at)}"
             if version.duration_ms is not None:
                 line += f" in {version.duration_ms} ms"
             if version.applied_with:
@@ -352,7 +367,10 @@ class Command(BaseCommand):
             for migration in version.migrations:
                 write(f"      {migration}")
         for row in status.foreign_versions:
-            write(f"  {row['version']} - {row['name']} [APPLIED, not ours: left untouched]")
+            write(
+                f"  {row['version']} - {row['name']} [APPLIED, not ours: left untouched] "
+                f"applied {utc(row['applied_at'])}"
+            )
         write("=" * 72)
         applied = len(status.versions) - len(status.pending)
         write(
