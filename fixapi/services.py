@@ -36,7 +36,7 @@ from fixapi.selectors import (
     credentials_not_under_key,
     session_count_open,
 )
-from fixapi.tiers import TIER_LIMITS, TierLimits, session_limit
+from fixapi.tiers import TIER_LIMITS, TierLimits, session_limit, tier_limits
 
 TARGET_COMP_ID = "GATEWAY"
 SENDER_COMP_ID_PREFIX = "USER_"
@@ -120,7 +120,7 @@ def credential_provision(
         raise CredentialError(
             f"user_id {user_id!r} must be 1 to 255 characters without surrounding spaces"
         )
-    limits = _tier_limits(rate_limit_tier)
+    limits = tier_limits(rate_limit_tier)
     sessions = limits.sessions if max_sessions is None else max_sessions
     if sessions < 1:
         raise CredentialError(f"max_sessions {sessions} must be 1 or more")
@@ -129,7 +129,7 @@ def credential_provision(
             f"max_sessions {sessions} exceeds the {rate_limit_tier} tier's limit of "
             f"{limits.sessions}; choose a higher tier or fewer sessions"
         )
-    networks = _valid_networks(allowed_ips)
+    networks = valid_networks(allowed_ips)
     if expires_at is not None:
         _check_expiry(expires_at)
     keyring = keyring_from_settings()
@@ -238,7 +238,7 @@ def credential_reset_password(*, user_id: str, actor: Actor) -> IssuedPassword:
             password=password, user_id=user_id, keyring=keyring
         )
         credential.save(update_fields=["password_encrypted", "updated_at"])
-        closed = _close_open_sessions(user_id)
+        closed = close_open_sessions(user_id)
         _audit(
             actor,
             "reset_password",
@@ -385,14 +385,6 @@ def _new_sender_comp_id() -> str:
             return candidate
 
 
-def _tier_limits(tier: str) -> TierLimits:
-    if tier not in TIER_LIMITS:
-        raise CredentialError(
-            f"rate_limit_tier {tier!r} is not one of {', '.join(RateLimitTier.values)}"
-        )
-    return TIER_LIMITS[tier]
-
-
 def _check_expiry(expires_at: datetime) -> None:
     if timezone.is_naive(expires_at):
         raise CredentialError(
@@ -404,7 +396,7 @@ def _check_expiry(expires_at: datetime) -> None:
         )
 
 
-def _valid_networks(entries: Iterable[str]) -> list[str]:
+def valid_networks(entries: Iterable[str]) -> list[str]:
     networks = []
     for entry in entries:
         try:
@@ -455,7 +447,7 @@ def _change_status(
             )
         credential.status = status
         credential.save(update_fields=["status", "updated_at"])
-        closed = _close_open_sessions(user_id)
+        closed = close_open_sessions(user_id)
         _audit(
             actor,
             action,
@@ -466,7 +458,7 @@ def _change_status(
     return credential
 
 
-def _close_open_sessions(user_id: str) -> int:
+def close_open_sessions(user_id: str) -> int:
     return FixSession.objects.filter(credential_id=user_id, status=SESSION_OPEN).update(
         status=SESSION_CLOSED
     )

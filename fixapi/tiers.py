@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from fixapi.errors import CredentialError
 from fixapi.models import FixCredential, RateLimitTier
 
 
@@ -33,3 +34,12 @@ def session_limit(credential: FixCredential) -> int:
     if credential.max_sessions is not None:
         return credential.max_sessions
     return TIER_LIMITS[credential.rate_limit_tier].sessions
+
+
+def tier_limits(tier: str) -> TierLimits:
+    """The limits of ``tier``; refuses a tier the rate_limit_tier CHECK does not allow."""
+    if tier not in TIER_LIMITS:
+        raise CredentialError(
+            f"rate_limit_tier {tier!r} is not one of {', '.join(RateLimitTier.values)}"
+        )
+    return TIER_LIMITS[tier]
