@@ -81,15 +81,18 @@ def is_env_reader(node: ast.expr) -> bool:
 
 
 def variables_read(path: Path) -> dict[str, object]:
-    """``{name: default}`` for every env.X("NAME", default=...) and typed(env.X, "NAME", ...)
-    call in one file; the default is ``...`` when there is none or it is not a literal."""
+    """``{name: default}`` for every env.X("NAME", default=...), typed(env.X, "NAME", ...) and
+    verbatim("NAME", default=...) call in one file; the default is ``...`` when there is none
+    or it is not a literal."""
     tree = ast.parse(path.read_text(), filename=str(path))
     constants = module_constants(tree)
     found: dict[str, object] = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        if is_env_reader(node.func) or (isinstance(node.func, ast.Name) and node.func.id == "env"):
+        if is_env_reader(node.func) or (
+            isinstance(node.func, ast.Name) and node.func.id in {"env", "verbatim"}
+        ):
             arguments = node.args
         elif node.args and is_env_reader(node.args[0]):  # typed(env.int, "DB_PORT", ...)
             arguments = node.args[1:]
@@ -155,6 +158,7 @@ def test_success_scanner_finds_the_known_variables() -> None:
         "FIX_ENCRYPTION_KEYS",
         "RTX_EMBEDDED_POSTGRES",
         "RTX_EMBEDDED_PGDATA",
+        "FIX_MASTER_PASSWORD",
     } <= set(variables)
     assert variables["DB_PORT"] == 5432
     assert variables["RTX_LOCK_WAIT_SECONDS"] == 60.0

@@ -82,6 +82,21 @@ def test_success_dot_env_in_working_directory_is_read_and_environment_wins(
     assert database["USER"] == "from_environment"
 
 
+def test_success_the_fix_master_password_is_read_verbatim(tmp_path: Path) -> None:
+    # env.str would read "$DB_NAME" as the name of the variable DB_NAME and return "other".
+    (tmp_path / ".env").write_text("FIX_MASTER_PASSWORD='$DB_NAME #2'\nDB_NAME=other\n")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(repr((settings.FIX_MASTER_PASSWORD, settings.FIX_PROVISIONING_STORE_PATH)))"
+    )
+    from_dot_env = run_settings_code(code, {}, cwd=tmp_path)
+    assert from_dot_env.stdout == "('$DB_NAME #2', './data/fix_credentials')\n"
+    from_environment = run_settings_code(
+        code, {"FIX_MASTER_PASSWORD": "$DB_NAME", "FIX_PROVISIONING_STORE_PATH": "/srv/fix"}
+    )
+    assert from_environment.stdout == "('$DB_NAME', '/srv/fix')\n"
+
+
 def test_error_production_refuses_the_development_secret_key(tmp_path: Path) -> None:
     result = run_settings_code(
         "from rtx.cli import run; run(['manage.py', 'check'])",

@@ -31,6 +31,15 @@ def typed(reader: Callable[..., Any], name: str, **options: Any) -> Any:
         ) from None
 
 
+def verbatim(name: str, *, default: str) -> str:
+    """A variable's text exactly as set, for secrets.
+
+    ``env.str`` takes a value that starts with "$" for the name of another variable and
+    reads that one instead; a password may start with "$".
+    """
+    return str(env.ENVIRON.get(name, default))
+
+
 ENVIRONMENT = env.str("ENVIRONMENT", default="development")
 
 DEVELOPMENT_SECRET_KEY = "rtx-schema-development-only-not-secret"
@@ -155,6 +164,11 @@ LOGGING = {
 # FIX_ENCRYPTION_KEYS lists "key_id:base64key" entries, the last one encrypting new rows.
 MASTER_ENCRYPTION_KEY = env.str("MASTER_ENCRYPTION_KEY", default="")
 FIX_ENCRYPTION_KEYS = env.list("FIX_ENCRYPTION_KEYS", default=[])
+# The Go engine's credential file and its master password, read only by fix_import_legacy.
+FIX_PROVISIONING_STORE_PATH = env.str(
+    "FIX_PROVISIONING_STORE_PATH", default="./data/fix_credentials"
+)
+FIX_MASTER_PASSWORD = verbatim("FIX_MASTER_PASSWORD", default="")
 
 # TimescaleDB (rtx.db.timescale): used where the server preloads it, unless switched off.
 RTX_TIMESCALEDB = env.bool("RTX_TIMESCALEDB", default=True)
