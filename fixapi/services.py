@@ -58,6 +58,18 @@ class Actor:
     ip_address: str | None = None
     user_agent: str | None = None
 
+    def audit(self, action: str, details: dict[str, Any]) -> None:
+        """The audit row of ``action`` on FIX credentials, done by this actor."""
+        audit_record(
+            admin=self.admin,
+            admin_username=self.name,
+            action=action,
+            resource_type=AUDIT_RESOURCE_TYPE,
+            details=details,
+            ip_address=self.ip_address,
+            user_agent=self.user_agent,
+        )
+
 
 @dataclass(frozen=True)
 class IssuedPassword:
@@ -279,18 +291,9 @@ def credentials_rotate_keys(
             batches += 1
             rows += len(batch)
             user_ids = [credential.user_id for credential in batch]
-            audit_record(
-                admin=actor.admin,
-                admin_username=actor.name,
-                action="rotate_key",
-                resource_type=AUDIT_RESOURCE_TYPE,
-                details={
-                    "key_id": keyring.current_id,
-                    "from_key_ids": from_key_ids,
-                    "user_ids": user_ids,
-                },
-                ip_address=actor.ip_address,
-                user_agent=actor.user_agent,
+            actor.audit(
+                "rotate_key",
+                {"key_id": keyring.current_id, "from_key_ids": from_key_ids, "user_ids": user_ids},
             )
         if report is not None:
             report(RotationBatch(number=batches, user_ids=user_ids, from_key_ids=from_key_ids))
@@ -480,16 +483,7 @@ def _reencrypt(batch: list[FixCredential], keyring: KeyRing) -> dict[str, int]:
 
 
 def _audit(actor: Actor, action: str, credential: FixCredential, **details: Any) -> None:
-    audit_record(
-        admin=actor.admin,
-        admin_username=actor.name,
-        action=action,
-        resource_type=AUDIT_RESOURCE_TYPE,
-        details={
-            "user_id": credential.user_id,
-            "sender_comp_id": credential.sender_comp_id,
-            **details,
-        },
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
+    actor.audit(
+        action,
+        {"user_id": credential.user_id, "sender_comp_id": credential.sender_comp_id, **details},
     )
