@@ -27,3 +27,8 @@ class SessionError(FixApiError):
 
 class SessionLimitError(SessionError):
     """Opening one more session would exceed the credential's max_sessions."""
+
+
+class LegacyStoreError(FixApiError):
+    """The Go engine's credential file cannot be imported as it is: unreadable, not its
+    shape, or not decrypting with the master password."""
