@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import psycopg
@@ -103,10 +103,12 @@ def manage(
     settings: str = "rtx.settings",
     env: dict[str, str] | None = None,
     timeout: float = 180,
+    wrapper: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``manage.py`` as a user would, in a process of its own."""
+    """Run ``manage.py`` as a user would, in a process of its own; ``wrapper`` is a command
+    that runs it (such as setpriv with fewer privileges)."""
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [*wrapper, sys.executable, "manage.py", *args],
         cwd=PROJECT_ROOT,
         env=command_environment(database, settings, env or {}),
         capture_output=True,
