@@ -469,6 +469,16 @@ def test_error_conflicts_are_listed_and_left_as_they_are(tmp_path: Path) -> None
     ]
 
 
+def test_error_the_overwrite_flag_is_taken_by_its_full_name_only(tmp_path: Path) -> None:
+    clients = go_clients()
+    path = write(tmp_path, clients)
+    run(path)
+    clients["1001"]["status"] = "revoked"
+    write(tmp_path, clients)
+    assert refused(path, "--overwrite") == ("Error: unrecognized arguments: --overwrite", [])
+    assert FixCredential.objects.get(pk="1001").status == "ACTIVE"
+
+
 def test_success_overwrite_conflicts_gives_the_file_values(tmp_path: Path) -> None:
     clients = go_clients()
     path = write(tmp_path, clients)

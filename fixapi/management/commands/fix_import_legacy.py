@@ -35,6 +35,11 @@ class Command(BaseCommand):
         "conflicting entries were left as they are."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Options by their full names only: --overwrite-conflicts replaces data, so no
+        # abbreviation (--over) may stand for it.
+        return super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "file",
