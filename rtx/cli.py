@@ -5,8 +5,10 @@ database) into one line on stderr and a documented exit status, instead of the t
 Django would print.
 """
 
+import importlib.util
 import os
 import sys
+from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, OperationalError
@@ -16,12 +18,36 @@ DATABASE_UNREACHABLE_EXIT = 3
 DATABASE_ERROR_EXIT = 1
 
 
-def run(argv: list[str]) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rtx.settings")
-    from django.core.management import execute_from_command_line
-
+def settings_module_error() -> str | None:
+    """Why DJANGO_SETTINGS_MODULE cannot be loaded, found before Django tries and fails."""
+    name = os.environ["DJANGO_SETTINGS_MODULE"]
     try:
-        execute_from_command_line(argv)
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
+        return (
+            f"DJANGO_SETTINGS_MODULE={name!r} is not a module that can be imported; unset it "
+            "to use rtx.settings"
+        )
+    return None
+
+
+def run(main: Callable[[], None]) -> None:
+    """Run ``main`` (a command line), turning what a user can cause into one line and a code."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rtx.settings")
+    problem = settings_module_error()
+    if problem:
+        print(f"Configuration error: {problem}", file=sys.stderr)
+        sys.exit(CONFIGURATION_ERROR_EXIT)
+    try:
+        main()
+    except ModuleNotFoundError as error:
+        # manage.py --settings=NAME names a settings module that is not there.
+        if error.name != os.environ["DJANGO_SETTINGS_MODULE"]:
+            raise
+        print(f"Configuration error: {settings_module_error()}", file=sys.stderr)
+        sys.exit(CONFIGURATION_ERROR_EXIT)
     except ImproperlyConfigured as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         sys.exit(CONFIGURATION_ERROR_EXIT)
@@ -46,9 +72,24 @@ def exit_with_database_error(error: DatabaseError) -> None:
 
 
 def manage() -> None:
-    run(sys.argv)
+    from django.core.management import execute_from_command_line
+
+    run(lambda: execute_from_command_line(sys.argv))
 
 
 def rtx_migrate() -> None:
-    """``rtx-migrate -up`` is ``manage.py rtx_migrate -up``, like ``./bin/migrate``."""
-    run([sys.argv[0], "rtx_migrate", *sys.argv[1:]])
+    """``rtx-migrate -up`` is ``manage.py rtx_migrate -up``, like ``./bin/migrate``.
+
+    The command runs on its own, not through Django's ``manage.py`` front end, whose
+    options (``--settings``, ``--version``, ...) mean something else here.
+    """
+
+    def main() -> None:
+        import django
+
+        django.setup()
+        from rtx.management.commands.rtx_migrate import Command
+
+        Command().run_from_argv([sys.argv[0], "rtx_migrate", *sys.argv[1:]])
+
+    run(main)

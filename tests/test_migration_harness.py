@@ -25,7 +25,13 @@ INSERT INTO django_admin_log (action_time, user_id, object_id, object_repr, acti
     change_message) VALUES ('2026-03-29 01:00:00+00', 1, '1', 'ACC-1', 2, '[]');
 """
 # Django's own bookkeeping, which post_migrate fills when a version adds models.
-BOOKKEEPING = {"django_migrations", "schema_migrations", "django_content_type", "auth_permission"}
+BOOKKEEPING = {
+    "django_migrations",
+    "schema_migrations",
+    "schema_migrations_history",
+    "django_content_type",
+    "auth_permission",
+}
 
 
 def previous_number(version: Version) -> int:

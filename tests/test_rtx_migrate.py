@@ -5,8 +5,10 @@ project's own versions.
 """
 
 import json
+import re
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,6 +20,7 @@ from rtx.versions import VERSIONS as PROJECT_VERSIONS
 from tests.conftest import (
     DEMO_SETTINGS,
     PROJECT_ROOT,
+    command_environment,
     connect,
     fetch_all,
     manage,
@@ -73,42 +76,100 @@ def up_to(number: int) -> list[tuple[int, str]]:
 # -- usage and bad input ---------------------------------------------------------------
 
 
-def test_error_no_verb_prints_usage_without_a_database() -> None:
+def test_error_no_verb_is_one_line_without_a_database() -> None:
     result = manage("rtx_migrate", database="unused", env={"DB_PORT": "1"})
     assert result.returncode == 2
-    assert "usage: manage.py rtx_migrate" in result.stderr
-    assert result.stderr.strip().endswith(
-        "error: one of the arguments -init -up -down -status -lint -diff -version is required"
-    )
+    assert result.stderr.splitlines() == [
+        "manage.py rtx_migrate: error: a verb is required: -init, -up, -down, -status, "
+        "-version=N, -lint, -diff FROM TO, -mark-applied N or -mark-pending N "
+        "(see manage.py rtx_migrate --help)"
+    ]
+
+
+USAGE = "manage.py rtx_migrate: error: {} (see manage.py rtx_migrate --help)"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            ["-up", "-down"],
-            "manage.py rtx_migrate: error: argument -down: not allowed with argument -up",
-        ),
-        (["-up", "-sideways"], "manage.py rtx_migrate: error: unrecognized arguments: -sideways"),
+        (["-up", "-down"], USAGE.format("argument -down: not allowed with argument -up")),
+        (["-upp"], USAGE.format("unrecognized arguments: -upp")),
+        (["-up", "-sideways"], USAGE.format("unrecognized arguments: -sideways")),
+        (["--version"], USAGE.format("unrecognized arguments: --version")),
         (
             ["-version=abc"],
-            "manage.py rtx_migrate: error: argument -version: "
-            "expected a version number (0 or more), got 'abc'",
+            USAGE.format("argument -version: expected a version number (0 or more), got 'abc'"),
         ),
         (
             ["-version=-1"],
-            "manage.py rtx_migrate: error: argument -version: "
-            "expected a version number (0 or more), got -1",
+            USAGE.format("argument -version: expected a version number (0 or more), got -1"),
         ),
+        (
+            ["-up", "-lock-wait", "nan"],
+            USAGE.format(
+                "argument -lock-wait: expected a finite number of seconds, 0 or more, got 'nan'"
+            ),
+        ),
+        (["-up", "-v", "3"], USAGE.format("argument -v: invalid choice: 3 (choose from 0, 1, 2)")),
         (["-status", "-dry-run"], "CommandError: -dry-run goes with -up, -down or -version"),
         (["-up", "-json"], "CommandError: -json goes with -status"),
+        (["-up", "-reason", "x"], "CommandError: -reason goes with -mark-applied or -mark-pending"),
+        (
+            ["-mark-applied", "5"],
+            "CommandError: -mark-applied and -mark-pending need -reason TEXT: why the version "
+            "is recorded by hand (it is stored with the record)",
+        ),
     ],
 )
-def test_error_bad_arguments(database: str, args: list[str], message: str) -> None:
+def test_error_bad_arguments_are_one_line(database: str, args: list[str], message: str) -> None:
     result = rtx_migrate(database, *args)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == message
-    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [message]
+
+
+def test_success_help_stands_alone() -> None:
+    script = Path(sys.executable).parent / "rtx-migrate"
+    result = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "usage: rtx-migrate VERB [options]"
+    sections = [line for line in lines if line and not line.startswith(" ")][1:]
+    assert sections == [
+        "Apply, revert and report the schema versions of the RTX database, as the Go tool's "
+        "./bin/migrate did: exactly one verb, then options.",
+        "verbs (exactly one):",
+        "options:",
+        "exit codes:",
+        "environment (a .env file is read too):",
+    ]
+    flags = [line.split()[0] for line in lines if line.startswith("  -")]
+    assert flags == [
+        "-init",
+        "-up",
+        "-down",
+        "-status",
+        "-version",
+        "-lint",
+        "-diff",
+        "-mark-applied",
+        "-mark-pending",
+        "-h,",
+        "-v",
+        "-dry-run",
+        "-json",
+        "-check",
+        "-allow-data-loss",
+        "-reason",
+        "-lock-wait",
+        "-update-lock",
+        "-database",
+    ]
+    assert "--version" not in result.stdout
+    assert (
+        "   5  A lock was still not granted within lock_timeout after the retries" in result.stdout
+    )
 
 
 def test_error_version_that_does_not_exist(database: str) -> None:
@@ -170,6 +231,7 @@ def test_success_init_is_idempotent_and_keeps_the_legacy_shape(database: str) ->
         "applied_by",
         "applied_host",
         "applied_with",
+        "reason",
     ]
 
 
@@ -273,6 +335,8 @@ def test_success_status_json_shape(database: str) -> None:
         "go_database",
         "legacy_time_zone",
         "legacy_time_zone_warning",
+        "unchecked",
+        "drift",
     }
     pending = [number for number, _ in ALL[1:]]
     assert (status["current"], status["latest"], status["pending"]) == (1, 103, pending)
@@ -288,6 +352,9 @@ def test_success_status_json_shape(database: str) -> None:
         "applied_by",
         "applied_with",
         "checksum",
+        "reason",
+        "detail",
+        "drift",
     }
     assert (first["number"], first["state"], first["checksum"]) == (1, "applied", "ok")
     assert len(first["migrations"]) == first["applied_migrations"] == 23
@@ -322,14 +389,32 @@ def test_error_table_lock_timeout_fails_cleanly_and_can_be_retried(database: str
     with connect(database) as blocker:
         blocker.execute("BEGIN")
         blocker.execute("LOCK TABLE demo_ledger IN ACCESS SHARE MODE")
-        result = rtx_migrate(database, "-version=101", env={"RTX_LOCK_TIMEOUT": "300ms"})
+        pid = blocker.info.backend_pid
+        result = rtx_migrate(
+            database,
+            "-version=101",
+            env={
+                "RTX_LOCK_TIMEOUT": "300ms",
+                "RTX_LOCK_RETRIES": "2",
+                "RTX_LOCK_RETRY_DELAY": "0.1",
+            },
+        )
         blocker.execute("ROLLBACK")
     assert result.returncode == 5
-    assert result.stderr.strip().splitlines()[-1] == (
+    message = result.stderr.strip()
+    assert message.startswith(
         "CommandError: could not apply version 101 (demo_ledger_amount): migration "
-        "demoapp.0002_ledger_amount waited longer than lock_timeout (300ms) for a table lock; "
-        "nothing of version 101 was changed. Retry when traffic allows, or raise RTX_LOCK_TIMEOUT"
+        "demoapp.0002_ledger_amount waited longer than lock_timeout (300ms) for a lock; nothing "
+        f"of version 101 was changed (retried 2 times; it waited for pid {pid} (application "
     )
+    assert message.endswith(
+        "LOCK TABLE demo_ledger IN ACCESS SHARE MODE)). Retry when that session has finished, "
+        "or see docs/migrations.md on choosing RTX_LOCK_TIMEOUT and RTX_LOCK_RETRIES"
+    )
+    retries = [line for line in result.stdout.splitlines() if "retry" in line]
+    assert len(retries) == 2
+    assert retries[0].endswith("; retry 1 of 2 in " + retries[0].rsplit(" in ", 1)[1])
+    assert f"waiting for a lock held by pid {pid} (" in retries[0]
     assert mirror(database) == up_to(100)
     assert rtx_migrate(database, "-version=101").returncode == 0
 
@@ -501,7 +586,10 @@ def test_success_console_script_is_installed(database: str) -> None:
 def test_success_diff_prints_what_a_range_of_versions_changes(database: str) -> None:
     result = manage("rtx_migrate", "-diff", "1", "2", database=database)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1:] == [
+    assert result.stdout.splitlines()[1].endswith(
+        "   building versions 1 and 2 in a scratch database"
+    )
+    assert result.stdout.splitlines()[2:] == [
         "Schema changes from version 1 to 2:",
         "  admin_audit_log: trigger admin_audit_log_append_only added: CREATE TRIGGER "
         "admin_audit_log_append_only BEFORE DELETE OR UPDATE ON public.admin_audit_log FOR EACH "
@@ -537,7 +625,9 @@ def test_success_a_failed_concurrent_build_is_cleaned_up_and_rerun(database: str
     result = rtx_migrate(database, "-version=102")
 
     assert result.returncode == 0, result.stderr
-    assert "dropped INVALID index demo_ledger_amount_idx left by a failed build" in result.stdout
+    assert "dropped INVALID index demo_ledger_amount_idx left by a failed build or drop" in (
+        result.stdout
+    )
     assert fetch_all(
         database,
         "SELECT indisvalid, indisunique FROM pg_index "
@@ -593,3 +683,78 @@ def test_success_a_run_with_nothing_to_do_completes_djangos_bookkeeping(database
     assert rerun.returncode == 0, rerun.stderr
     assert rerun.stdout.strip().endswith("Nothing to do: the database is at version 103.")
     assert fetch_all(database, missing) == [(16,)]
+
+
+def test_error_console_script_takes_no_django_options(database: str) -> None:
+    script = Path(sys.executable).parent / "rtx-migrate"
+    result = subprocess.run(
+        [str(script), "-status", "--settings=x"],
+        env=command_environment(database, "rtx.settings", {}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "rtx-migrate: error: unrecognized arguments: --settings=x (see rtx-migrate --help)"
+    ]
+
+
+TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+
+
+def test_success_progress_lines_while_an_index_builds(database: str) -> None:
+    assert rtx_migrate(database, "-version=101").returncode == 0
+    with connect(database) as connection:
+        connection.execute(
+            "INSERT INTO demo_ledger (note, amount) "
+            "SELECT 'n', i FROM generate_series(1, 3000000) i"
+        )
+    result = rtx_migrate(database, "-version=102", env={"RTX_PROGRESS_INTERVAL": "0.3"})
+    assert result.returncode == 0, result.stderr
+    beats = [line for line in result.stdout.splitlines() if "CREATE INDEX CONCURRENTLY" in line]
+    assert beats, result.stdout
+    assert re.fullmatch(
+        TIMESTAMP + r"   CREATE INDEX CONCURRENTLY demo_ledger_amount_idx on demo_ledger: "
+        r"[a-z][a-z :]+, \d+s(, blocks [\d,]+ of [\d,]+ \(\d+%\))?(, tuples [\d,]+ of [\d,]+ "
+        r"\(\d+%\))?",
+        beats[0],
+    ), beats[0]
+
+
+def test_success_progress_lines_while_a_lock_waits(database: str) -> None:
+    assert rtx_migrate(database, "-version=100").returncode == 0
+    with connect(database) as blocker:
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE demo_ledger IN ACCESS SHARE MODE")
+        pid = blocker.info.backend_pid
+        process = start_manage(
+            "rtx_migrate",
+            "-version=101",
+            database=database,
+            settings=DEMO_SETTINGS,
+            env={"RTX_LOCK_TIMEOUT": "30s", "RTX_PROGRESS_INTERVAL": "0.5"},
+        )
+        time.sleep(3)
+        blocker.execute("ROLLBACK")
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    waits = [line for line in stdout.splitlines() if " waiting " in line]
+    assert waits, stdout
+    assert re.fullmatch(
+        TIMESTAMP + rf"   waiting \d+s for a relation lock held by pid {pid} \(application "
+        r"'[^']*', idle in transaction, transaction started "
+        + TIMESTAMP
+        + r", query started "
+        + TIMESTAMP
+        + r": LOCK TABLE demo_ledger IN ACCESS SHARE MODE\)",
+        waits[0],
+    ), waits[0]
+
+
+def test_error_missing_database_hint_is_quoted_for_the_shell() -> None:
+    result = manage("rtx_migrate", "-status", database="rtx no such 'db'")
+    assert result.returncode == 3
+    assert result.stderr.strip().endswith(
+        "create it with: createdb -h 127.0.0.1 -p 5432 -U postgres 'rtx no such '\"'\"'db'\"'\"''"
+    )

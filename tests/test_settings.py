@@ -4,6 +4,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT, run_python
 
 PRINT_DATABASE = (
@@ -18,7 +20,8 @@ def run_settings_code(
     code: str, env: dict[str, str], cwd: Path = PROJECT_ROOT
 ) -> subprocess.CompletedProcess[str]:
     environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT)}
-    environment.update(DJANGO_SETTINGS_MODULE="rtx.settings", **env)
+    environment["DJANGO_SETTINGS_MODULE"] = "rtx.settings"
+    environment.update(env)
     return run_python(code, env=environment, cwd=cwd)
 
 
@@ -97,9 +100,88 @@ def test_success_the_fix_master_password_is_read_verbatim(tmp_path: Path) -> Non
     assert from_environment.stdout == "('$DB_NAME', '/srv/fix')\n"
 
 
+MANAGE_CHECK = "import sys; sys.argv = ['manage.py', 'check']; from rtx.cli import manage; manage()"
+RTX_MIGRATE_STATUS = (
+    "import sys; sys.argv = ['rtx-migrate', '-status']; from rtx.cli import rtx_migrate; "
+    "rtx_migrate()"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DATABASE_URL": "postgres://127.0.0.1:notaport/x"},
+            "DATABASE_URL='postgres://127.0.0.1:notaport/x' is not valid: Port could not be cast "
+            "to integer value as 'notaport'; use postgres://USER:PASSWORD@HOST:PORT/NAME",
+        ),
+        (
+            {"DATABASE_URL": "postgres://rtx:s3cret@db:99999/x"},
+            "DATABASE_URL='postgres://rtx:***@db:99999/x' is not valid: Port out of range "
+            "0-65535; use postgres://USER:PASSWORD@HOST:PORT/NAME",
+        ),
+        (
+            {"DATABASE_URL": "mysql://db/x"},
+            "DATABASE_URL='mysql://db/x' is not valid: the scheme must be postgres://; use "
+            "postgres://USER:PASSWORD@HOST:PORT/NAME",
+        ),
+        (
+            {"DATABASE_URL": "postgres://db:5432"},
+            "DATABASE_URL='postgres://db:5432' is not valid: it names no database; use "
+            "postgres://USER:PASSWORD@HOST:PORT/NAME",
+        ),
+        (
+            {"RTX_VERSIONS": "no.such.module"},
+            "RTX_VERSIONS='no.such.module' is not valid: there is no module 'no.such' to import",
+        ),
+        (
+            {"DJANGO_SETTINGS_MODULE": "nope"},
+            "DJANGO_SETTINGS_MODULE='nope' is not a module that can be imported; unset it to use "
+            "rtx.settings",
+        ),
+        (
+            {"RTX_LOCK_TIMEOUT": "abc"},
+            "RTX_LOCK_TIMEOUT='abc' is not valid: use a duration such as 1s, 500ms or 15min",
+        ),
+        (
+            {"RTX_LOCK_TIMEOUT": "0"},
+            "RTX_LOCK_TIMEOUT='0' is not valid: it must be at least 1ms; 0 would mean wait forever",
+        ),
+        (
+            {"RTX_STATEMENT_TIMEOUT": "30d"},
+            "RTX_STATEMENT_TIMEOUT='30d' is not valid: it must be under 24 days",
+        ),
+        ({"RTX_LOCK_WAIT_SECONDS": "nan"}, "RTX_LOCK_WAIT_SECONDS='nan' is not a valid float"),
+        (
+            {"RTX_LOCK_WAIT_SECONDS": "-5"},
+            "RTX_LOCK_WAIT_SECONDS=-5.0 is not valid: use a finite number of seconds, 0 or more",
+        ),
+        (
+            {"RTX_LOCK_RETRIES": "-1"},
+            "RTX_LOCK_RETRIES=-1 is not valid: use a whole number from 0 to 100",
+        ),
+        (
+            {"DB_SSL_MODE": "sometimes"},
+            "DB_SSL_MODE='sometimes' is not valid: use one of disable, allow, prefer, require, "
+            "verify-ca, verify-full",
+        ),
+        ({"DB_PORT": "0"}, "DB_PORT=0 is not valid: use a port number from 1 to 65535"),
+    ],
+)
+def test_error_configuration_is_checked_before_connecting(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    # DB_HOST names a host that does not resolve: reaching for the server would fail differently.
+    result = run_settings_code(
+        RTX_MIGRATE_STATUS, {"DB_HOST": "no-such-host.invalid", **env}, tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"Configuration error: {message}"]
+
+
 def test_error_production_refuses_the_development_secret_key(tmp_path: Path) -> None:
     result = run_settings_code(
-        "from rtx.cli import run; run(['manage.py', 'check'])",
+        MANAGE_CHECK,
         {"ENVIRONMENT": "production"},
         cwd=tmp_path,
     )
@@ -112,7 +194,7 @@ def test_error_production_refuses_the_development_secret_key(tmp_path: Path) -> 
 
 def test_error_production_refuses_debug(tmp_path: Path) -> None:
     result = run_settings_code(
-        "from rtx.cli import run; run(['manage.py', 'check'])",
+        MANAGE_CHECK,
         {"ENVIRONMENT": "production", "SECRET_KEY": "x" * 50, "DEBUG": "true"},
         cwd=tmp_path,
     )
@@ -123,9 +205,7 @@ def test_error_production_refuses_debug(tmp_path: Path) -> None:
 
 
 def test_error_bad_port_is_one_line(tmp_path: Path) -> None:
-    result = run_settings_code(
-        "from rtx.cli import run; run(['manage.py', 'check'])", {"DB_PORT": "abc"}, cwd=tmp_path
-    )
+    result = run_settings_code(MANAGE_CHECK, {"DB_PORT": "abc"}, cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

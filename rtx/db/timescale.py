@@ -44,12 +44,17 @@ HYPERTABLES = (
     Hypertable("order_history", "order_time", "7 days"),
 )
 
+# shared_preload_libraries is readable only with pg_read_all_settings (or as superuser);
+# for other roles it is NULL here, and preloading is inferred from timescaledb.license,
+# a setting that exists in every session of a server that preloads the library.
 STATE_SQL = """
 SELECT
     (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),
     (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'),
-    'timescaledb' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'),
-                                                ' ', ''), ',')),
+    CASE WHEN pg_has_role(current_user, 'pg_read_all_settings', 'USAGE') THEN
+        'timescaledb' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'),
+                                                    ' ', ''), ','))
+    END,
     (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
         OR (has_database_privilege(current_database(), 'CREATE')
             AND coalesce((SELECT bool_or(trusted) FROM pg_available_extension_versions
@@ -74,6 +79,8 @@ class TimescaleState:
     # where the library is not loaded.
     license: str | None = None
     hypertables: tuple[str, ...] = field(default=())
+    # What this role could not read, said instead of failing (a SELECT-only role).
+    unchecked: tuple[str, ...] = field(default=())
 
     @property
     def apache_edition(self) -> bool:
@@ -105,17 +112,48 @@ class TimescaleState:
             f"hypertables: {tables}"
         )
 
+    def as_dict(self) -> dict[str, Any]:
+        """What ``-status -json`` shows under ``timescaledb``."""
+        return {
+            "in_use": self.unusable_because is None,
+            "reason": self.unusable_because,
+            "installed": self.installed,
+            "available": self.available,
+            "preloaded": self.preloaded,
+            "hypertables": list(self.hypertables),
+            "summary": self.describe(),
+        }
+
 
 def state(cursor: Any) -> TimescaleState:
     cursor.execute(STATE_SQL)
     installed, available, preloaded, may_create, role, license = cursor.fetchone()
+    unchecked: tuple[str, ...] = ()
+    if preloaded is None:
+        preloaded = license is not None
+        unchecked = (
+            f"role {role} may not read shared_preload_libraries (pg_read_all_settings): "
+            f"TimescaleDB taken as {'' if preloaded else 'not '}preloaded, from whether its "
+            "timescaledb.license setting exists",
+        )
     hypertables: tuple[str, ...] = ()
     if installed and preloaded:
         cursor.execute(HYPERTABLES_SQL)
         hypertables = tuple(row[0] for row in cursor.fetchall())
     return TimescaleState(
-        installed, available, bool(preloaded), bool(may_create), role, license, hypertables
+        installed,
+        available,
+        bool(preloaded),
+        bool(may_create),
+        role,
+        license,
+        hypertables,
+        unchecked,
     )
+
+
+# Reasons already told in this process: a plain server is one line per run, not one per table.
+_told: set[str] = set()
 
 
 def convert(cursor: Any, hypertable: Hypertable) -> bool:
@@ -123,12 +161,15 @@ def convert(cursor: Any, hypertable: Hypertable) -> bool:
     current = state(cursor)
     reason = current.unusable_because
     if reason:
-        logger.warning(
-            "TimescaleDB not used (%s): %s stays a plain table; once TimescaleDB is available, "
-            "run `python manage.py rtx_timescale -convert`",
-            reason,
-            hypertable.table,
-        )
+        if reason not in _told:
+            _told.add(reason)
+            tables = " and ".join(item.table for item in HYPERTABLES)
+            logger.info(
+                "TimescaleDB not used (%s): %s stay plain tables; once TimescaleDB is "
+                "available, python manage.py rtx_timescale -convert converts them",
+                reason,
+                tables,
+            )
         return False
     if hypertable.table in current.hypertables:
         return True

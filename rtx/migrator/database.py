@@ -1,5 +1,6 @@
 """Connecting to the target database, saying in one sentence why it failed, and creating one."""
 
+import shlex
 from typing import Any
 
 import psycopg
@@ -35,10 +36,9 @@ def explain(connection: BaseDatabaseWrapper, error: Exception) -> str:
     name, user = settings["NAME"], settings["USER"]
     text = str(error).strip()
     if f'database "{name}" does not exist' in text:
-        return (
-            f'database "{name}" does not exist on {host}:{port}; '
-            f"create it with: createdb -h {host} -p {port} -U {user} {name}"
-        )
+        command = shlex.join(["createdb", "-h", str(host), "-p", str(port), "-U", user, name])
+        return f'database "{name}" does not exist on {host}:{port}; create it with: {command}'
+
     if "password authentication failed" in text:
         return (
             f'password authentication failed for user "{user}" on {host}:{port}; check DB_PASSWORD'

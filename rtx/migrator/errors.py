@@ -1,6 +1,7 @@
 """Failures of a migration run. Each carries the exit status the command ends with.
 
-The statuses are documented in the README ("Exit codes"); scripts rely on them.
+Scripts rely on the statuses: :data:`MEANINGS` is their one description, shown by
+``rtx-migrate --help`` and, word for word, in the README (a test compares them).
 """
 
 from collections.abc import Iterator
@@ -24,6 +25,56 @@ class ExitCode(IntEnum):
     DATA_VIOLATES_SCHEMA = 10
     FOREIGN_DEPENDENTS = 11
     DATA_LOSS_REFUSED = 12
+    DRIFT = 13
+
+
+MEANINGS = {
+    ExitCode.SUCCESS: 'Success, including "nothing to do"',
+    ExitCode.MIGRATION_FAILED: (
+        "A migration failed: an atomic version was not applied (or not reverted); a "
+        "non-atomic one may be partly done, as `-status` shows, and the same command finishes it"
+    ),
+    ExitCode.USAGE: (
+        "Bad arguments, a request that cannot be done (an unknown version, nothing to roll "
+        "back, an irreversible migration, an invalid registry) or a configuration error"
+    ),
+    ExitCode.DATABASE_UNREACHABLE: (
+        "The database cannot be reached: server down, database missing (the message gives "
+        "the `createdb` command), authentication or TLS refused"
+    ),
+    ExitCode.MIGRATION_LOCKED: (
+        "Another migration holds the migration lock; the message names its pid, application "
+        "and start"
+    ),
+    ExitCode.TABLE_LOCK_TIMEOUT: (
+        "A lock was still not granted within `lock_timeout` after the retries: an atomic "
+        "version was not changed; a non-atomic one may be partly done (`-status` says how far)"
+    ),
+    ExitCode.CHECKSUM_MISMATCH: "An applied version's migration files were edited",
+    ExitCode.PENDING: "`-status -check`: versions are pending",
+    ExitCode.UNRECOGNISED_DATABASE: (
+        "A Go-built database that cannot be adopted (its tables differ from the Go tool's "
+        "version 1), or `-down`/`-version` on one not adopted yet: refused, nothing changed"
+    ),
+    ExitCode.LINT_FAILED: "`-lint` found problems",
+    ExitCode.DATA_VIOLATES_SCHEMA: (
+        "Adoption found rows outside the value sets our CHECKs add (listed with an `UPDATE` "
+        "each): refused, nothing changed"
+    ),
+    ExitCode.FOREIGN_DEPENDENTS: (
+        "Objects of another owner (foreign key, view, materialized view, trigger, policy) "
+        "depend on what the run would drop: refused, nothing changed; each is listed with the "
+        "statement that detaches it"
+    ),
+    ExitCode.DATA_LOSS_REFUSED: (
+        "`ENVIRONMENT=production` and the run would drop tables or columns holding rows: "
+        "refused without `-allow-data-loss`, nothing changed; the rows are listed"
+    ),
+    ExitCode.DRIFT: (
+        "Drift: objects of recorded versions are missing, INVALID or changed (`-status` lists "
+        "them); a run refuses before changing anything, or after, if it could not finish them"
+    ),
+}
 
 
 class MigratorError(Exception):
@@ -84,6 +135,12 @@ class DataLossRefused(MigratorError):
     """In production, a plan that drops rows needs -allow-data-loss; nothing was changed."""
 
     exit_code = ExitCode.DATA_LOSS_REFUSED
+
+
+class DriftFound(MigratorError):
+    """Objects of recorded versions are missing, INVALID or changed in the live catalog."""
+
+    exit_code = ExitCode.DRIFT
 
 
 @contextmanager

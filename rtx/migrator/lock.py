@@ -6,7 +6,7 @@ releases it when the server notices the closed connection. Waiting processes pol
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from rtx.migrator.errors import MigrationLocked
+from rtx.migrator.events import Progress
 
 # Any constant works; this one spells "rtxm". It fits in 32 bits, so the lock shows in
 # pg_locks with classid 0 and objid LOCK_KEY.
@@ -60,9 +61,19 @@ def try_lock(connection: BaseDatabaseWrapper) -> bool:
 
 
 @contextmanager
-def migration_lock(connection: BaseDatabaseWrapper, wait_seconds: float) -> Iterator[None]:
-    deadline = time.monotonic() + wait_seconds
+def migration_lock(
+    connection: BaseDatabaseWrapper,
+    wait_seconds: float,
+    *,
+    report: Callable[[Progress], None] = lambda progress: None,
+    heartbeat: float = 5.0,
+) -> Iterator[None]:
+    """Hold the migration lock for the block; while waiting for it, say who holds it."""
+    started = time.monotonic()
+    deadline = started + wait_seconds
+    next_beat = heartbeat
     while not try_lock(connection):
+        waited = time.monotonic() - started
         if time.monotonic() >= deadline:
             current = holder(connection)
             who = current.describe() if current else "a session that has just ended"
@@ -70,6 +81,16 @@ def migration_lock(connection: BaseDatabaseWrapper, wait_seconds: float) -> Iter
                 f"another migration holds the lock ({who}); waited {wait_seconds:g}s. "
                 "Retry when it has finished, or raise -lock-wait"
             )
+        if waited >= next_beat:
+            next_beat += heartbeat
+            current = holder(connection)
+            if current:
+                report(
+                    Progress(
+                        f"waiting {waited:.0f}s of {wait_seconds:g}s for the migration lock "
+                        f"held by {current.describe()}"
+                    )
+                )
         time.sleep(POLL_SECONDS)
     try:
         yield

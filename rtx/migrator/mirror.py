@@ -46,14 +46,16 @@ ALTER TABLE {TABLE}
     ADD COLUMN IF NOT EXISTS duration_ms BIGINT,
     ADD COLUMN IF NOT EXISTS applied_by VARCHAR(255),
     ADD COLUMN IF NOT EXISTS applied_host VARCHAR(255),
-    ADD COLUMN IF NOT EXISTS applied_with VARCHAR(50)
+    ADD COLUMN IF NOT EXISTS applied_with VARCHAR(50),
+    ADD COLUMN IF NOT EXISTS reason TEXT
 """
 COMMENTS = {
     "checksum": "SHA-256 of the version's migration files when applied (NULL: Go tool)",
     "duration_ms": "How long the version took to apply, in milliseconds",
     "applied_by": "Operating-system user and database role that applied the version",
     "applied_host": "Host the applying process ran on",
-    "applied_with": "rtx_migrate, or migrate for a plain manage.py migrate",
+    "applied_with": "rtx_migrate, adoption, mark-applied, or migrate for a plain manage.py migrate",
+    "reason": "Why the version was recorded by hand (rtx-migrate -mark-applied -reason)",
 }
 
 
@@ -67,6 +69,7 @@ class MirrorRow:
     applied_by: str | None
     applied_host: str | None
     applied_with: str | None
+    reason: str | None = None
 
     @property
     def written_by_go_tool(self) -> bool:
@@ -102,9 +105,11 @@ def read_rows(connection: BaseDatabaseWrapper) -> dict[int, MirrorRow]:
     if not table_exists(connection):
         return {}
     if not has_column(connection, "checksum"):
-        ours = "NULL, NULL, NULL, NULL, NULL"
+        ours = "NULL, NULL, NULL, NULL, NULL, NULL"
+    elif not has_column(connection, "reason"):
+        ours = "checksum, duration_ms, applied_by, applied_host, applied_with, NULL"
     else:
-        ours = "checksum, duration_ms, applied_by, applied_host, applied_with"
+        ours = "checksum, duration_ms, applied_by, applied_host, applied_with, reason"
     with connection.cursor() as cursor:
         zone = database_zone(cursor).name
         cursor.execute(
@@ -130,13 +135,14 @@ def record(
     checksum: str,
     duration_ms: int | None,
     applied_with: str,
+    reason: str | None = None,
 ) -> None:
     with connection.cursor() as cursor:
         zone = database_zone(cursor).name
         cursor.execute(
             f"INSERT INTO {TABLE} (version, name, applied_at, checksum, duration_ms, "
-            "applied_by, applied_host, applied_with) "
-            "VALUES (%s, %s, now() AT TIME ZONE %s, %s, %s, %s, %s, %s)",
+            "applied_by, applied_host, applied_with, reason) "
+            "VALUES (%s, %s, now() AT TIME ZONE %s, %s, %s, %s, %s, %s, %s)",
             [
                 version.number,
                 version.name,
@@ -146,6 +152,7 @@ def record(
                 applier(connection),
                 socket.gethostname(),
                 applied_with,
+                reason,
             ],
         )
 

@@ -84,7 +84,14 @@ class Registry:
 
     @classmethod
     def from_setting(cls, dotted_path: str) -> "Registry":
-        return cls(import_string(dotted_path))
+        """The registry RTX_VERSIONS names; a path that does not import is refused."""
+        try:
+            versions = import_string(dotted_path)
+        except ImportError as error:
+            raise RegistryInvalid(
+                f"RTX_VERSIONS={dotted_path!r} cannot be imported: {error}"
+            ) from None
+        return cls(versions)
 
     @property
     def latest(self) -> int:

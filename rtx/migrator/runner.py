@@ -1,9 +1,13 @@
 """Planning and applying versions: the work behind every ``rtx_migrate`` verb.
 
-A version moves as one unit. Its Django migrations and its ``schema_migrations`` row
-commit in one transaction, or nothing of it does. A version whose only migration is
-non-atomic (``CREATE INDEX CONCURRENTLY``) runs outside a transaction, and its row is
-written once it has succeeded. Progress goes to a callback; nothing here prints.
+A version moves as one unit (:mod:`rtx.migrator.execution`). Before anything changes, a
+run checks the database: a Go-built one is adopted or refused, edited migrations are
+refused, what the plan would drop is counted and checked for other owners' objects
+(:mod:`rtx.migrator.impact`), and the catalog is checked against what the recorded versions
+promise (:mod:`rtx.migrator.drift`): a non-atomic version whose objects a failed or killed
+run left missing or INVALID is completed, anything else missing is refused. After the
+run the check is made again, so a run never ends well while a recorded object is missing.
+Progress goes to a callback; nothing here prints.
 """
 
 import time
@@ -11,82 +15,52 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg.errors
 from django.conf import settings
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 from django.db.migrations.recorder import MigrationRecorder
 
-from rtx.db import timescale
-from rtx.migrator import lock, mirror
+from rtx.migrator import history, mirror
 from rtx.migrator.adoption import Adoption
 from rtx.migrator.checksum import version_checksum
-from rtx.migrator.database import describe
 from rtx.migrator.errors import (
     ChecksumMismatch,
-    MigrationFailed,
+    DriftFound,
     RegistryInvalid,
     RequestRefused,
     TableLockTimeout,
     UnrecognisedDatabase,
 )
 from rtx.migrator.events import Progress
-from rtx.migrator.impact import Impact, Loss, assess
+from rtx.migrator.execution import MigrationProgress, StepExecution
+from rtx.migrator.impact import Impact, assess
+from rtx.migrator.inspection import inspect
+from rtx.migrator.promises import is_atomic
 from rtx.migrator.registry import Registry, Version, join_key
-from rtx.migrator.status import Status, VersionState, current_version
-from rtx.migrator.timezone import legacy_zone
+from rtx.migrator.retry import Retries
+from rtx.migrator.status import DRIFTED, PARTLY_REVERTED, Status
+from rtx.migrator.steps import Event, MigrationDone, Step, StepDone, StepStarted
+from rtx.migrator.watch import Watch
 
-Plan = list[tuple[Migration, bool]]
+__all__ = ["Event", "MigrationDone", "Migrator", "Status", "Step", "StepDone", "StepStarted"]
 
-
-@dataclass(frozen=True)
-class Step:
-    version: Version
-    backwards: bool
-    plan: Plan
-
-    @property
-    def atomic(self) -> bool:
-        return all(migration.atomic for migration, _ in self.plan)
-
-    @property
-    def verb(self) -> str:
-        return "Reverting" if self.backwards else "Applying"
-
-
-@dataclass(frozen=True)
-class StepStarted:
-    step: Step
-    losses: tuple[Loss, ...] = ()
-
-
-@dataclass(frozen=True)
-class MigrationDone:
-    migration: str
-    backwards: bool
-    seconds: float
-    faked: bool = False
-
-
-@dataclass(frozen=True)
-class StepDone:
-    step: Step
-    seconds: float
-
-
-Event = StepStarted | MigrationDone | StepDone | Progress
+DRIFT_HELP = (
+    "restore them (from a backup, or re-created as their version's migrations define them: "
+    "python manage.py sqlmigrate APP MIGRATION prints the SQL), or, once the catalog holds "
+    "exactly what a version promises, record it with rtx-migrate -mark-applied N (or "
+    "-mark-pending N) -reason TEXT"
+)
 
 
 @dataclass(frozen=True)
 class Timeouts:
-    """How long DDL may wait for a table lock, and run, before PostgreSQL cancels it."""
+    """How long DDL may wait for a lock, and run, before PostgreSQL cancels it."""
 
-    lock_timeout: str = "5s"
+    lock_timeout: str = "1s"
     statement_timeout: str = "15min"
 
 
@@ -98,13 +72,15 @@ class Migrator:
         *,
         report: Callable[[Event], None] = lambda event: None,
         timeouts: Timeouts | None = None,
+        retries: Retries | None = None,
+        heartbeat: float = 5.0,
     ) -> None:
         self.connection = connection
         self.registry = registry
         self.report = report
         self.timeouts = timeouts or Timeouts()
-        self._current_migration: str | None = None
-        self._migration_started = 0.0
+        self.retries = retries or Retries()
+        self.heartbeat = heartbeat
 
     # -- reading -------------------------------------------------------------------
 
@@ -112,78 +88,21 @@ class Migrator:
         return MigrationLoader(self.connection)
 
     def status(self) -> Status:
-        loader = self.loader()
-        applied = loader.applied_migrations or {}
-        rows = mirror.read_rows(self.connection)
-        versions = [
-            self._version_state(version, applied, rows, loader)
-            for version in self.registry.versions
-        ]
-        running = lock.holder(self.connection)
-        with self.connection.cursor() as cursor:
-            timescaledb = timescale.state(cursor)
-            zone = legacy_zone(cursor, settings.RTX_LEGACY_TIME_ZONE)
-        go_database = any(
-            version.checksum == "not recorded" and version.state != "applied"
-            for version in versions
-        )
-        return Status(
-            database=describe(self.connection),
-            current=current_version(
-                self.registry, {v.number for v in versions if v.state == "applied"}
-            ),
-            latest=self.registry.latest,
-            versions=versions,
-            foreign_versions=[
-                {"version": row.version, "name": row.name, "applied_at": row.applied_at}
-                for number, row in rows.items()
-                if not self.registry.knows(number)
-            ],
-            running=running.describe() if running else None,
-            problems=self.registry.problems(loader),
-            go_database=go_database,
-            legacy_time_zone=zone.describe() if go_database else None,
-            legacy_time_zone_warning=zone.warning() if go_database else None,
-            timescaledb={
-                "in_use": timescaledb.unusable_because is None,
-                "reason": timescaledb.unusable_because,
-                "installed": timescaledb.installed,
-                "available": timescaledb.available,
-                "preloaded": timescaledb.preloaded,
-                "hypertables": list(timescaledb.hypertables),
-                "summary": timescaledb.describe(),
-            },
-        )
-
-    def _version_state(
-        self,
-        version: Version,
-        applied: Any,
-        rows: dict[int, mirror.MirrorRow],
-        loader: MigrationLoader,
-    ) -> VersionState:
-        done = sum(1 for key in version.keys if key in applied)
-        state = "applied" if done == len(version.keys) else "partial" if done else "pending"
-        result = VersionState(version.number, version.name, state, list(version.migrations), done)
-        row = rows.get(version.number)
-        if row is not None:
-            result.applied_at = row.applied_at
-            result.duration_ms = row.duration_ms
-            result.applied_by = row.applied_by
-            result.applied_with = row.applied_with
-            if row.written_by_go_tool:
-                result.checksum = "not recorded"
-            elif row.checksum == version_checksum(version, loader):
-                result.checksum = "ok"
-            else:
-                result.checksum = "changed"
-        return result
+        return inspect(self.connection, self.registry, self.loader())
 
     # -- planning ------------------------------------------------------------------
 
-    def plan(self, target: int, *, assume_applied: tuple[Version, ...] = ()) -> list[Step]:
+    def plan(
+        self,
+        target: int,
+        *,
+        status: Status | None = None,
+        assume_applied: tuple[Version, ...] = (),
+    ) -> list[Step]:
         """The steps from the database's state to exactly version ``target``.
 
+        A recorded non-atomic version that stays and whose objects are missing or INVALID
+        is completed in its place; drift that cannot be completed is refused.
         ``assume_applied`` plans as if those versions were applied (a dry run of adoption).
         """
         if target != 0:
@@ -194,14 +113,40 @@ class Migrator:
         applied = dict(executor.loader.applied_migrations or {})
         for version in assume_applied:
             applied.update({key: loader.graph.nodes[key] for key in version.keys})
+        completions = self._completions(status, target, loader) if status else {}
         steps = []
         for version in self.registry.versions:
             if version.number <= target:
+                steps += completions.get(version.number, [])
                 steps += self._step(executor, applied, version, backwards=False)
         for version in reversed(self.registry.versions):
             if version.number > target:
                 steps += self._step(executor, applied, version, backwards=True)
         return steps
+
+    def _completions(
+        self, status: Status, target: int, loader: MigrationLoader
+    ) -> dict[int, list[Step]]:
+        """Steps that finish drifted non-atomic versions; a refusal for any other drift."""
+        completions: dict[int, list[Step]] = {}
+        refused = []
+        for state in status.versions:
+            if state.state not in (DRIFTED, PARTLY_REVERTED):
+                continue
+            version = self.registry.get(state.number)
+            if not is_atomic(version, loader):
+                if state.number <= target:
+                    plan = [(loader.graph.nodes[key], False) for key in version.keys]
+                    completions[state.number] = [Step(version, False, plan, completes=True)]
+                continue  # A revert of it finishes with IF EXISTS.
+            refused += state.drift
+        if refused:
+            listing = "\n".join(f"  {line}" for line in refused)
+            raise DriftFound(
+                f"{len(refused)} object(s) of applied versions are missing or not as their "
+                f"versions made them; nothing was changed. To go on, {DRIFT_HELP}:\n{listing}"
+            )
+        return completions
 
     def _step(
         self,
@@ -246,27 +191,25 @@ class Migrator:
                 )
 
     def sql(self, step: Step) -> list[tuple[str, list[str]]]:
-        """The SQL each migration of a step would run, for ``-dry-run``.
-
-        One migration at a time, as ``sqlmigrate`` does: the loader builds each one's
-        starting state from the graph, which is right in both directions.
-        """
-        loader = self.loader()
+        """The SQL each migration of a step would run, for ``-dry-run``."""
         return [
-            (
-                f"{migration.app_label}.{migration.name}",
-                # collect_sql() is what sqlmigrate uses; django-stubs does not declare it.
-                loader.collect_sql([(migration, backwards)]),  # type: ignore[attr-defined]
-            )
+            (f"{migration.app_label}.{migration.name}", self.sql_of(migration, backwards))
             for migration, backwards in step.plan
         ]
+
+    def sql_of(self, migration: Migration, backwards: bool) -> list[str]:
+        """The SQL of one migration, one way. Alone, as ``sqlmigrate`` does: the loader builds
+        its starting state from the graph, which is right in both directions."""
+        # collect_sql() is what sqlmigrate uses; django-stubs does not declare it.
+        return self.loader().collect_sql([(migration, backwards)])  # type: ignore[attr-defined]
 
     # -- changing ------------------------------------------------------------------
 
     def init(self) -> None:
-        """Create Django's and the legacy tracking tables; safe to repeat."""
+        """Create Django's and our tracking tables; safe to repeat."""
         MigrationRecorder(self.connection).ensure_schema()
         mirror.ensure_table(self.connection)
+        history.ensure_table(self.connection)
 
     def refuse_unsafe(self, status: Status, *, adopting: bool = False) -> None:
         """Stop before changing a database whose history this tool cannot vouch for."""
@@ -296,10 +239,9 @@ class Migrator:
         self._set_session_limits()
         if status.go_database:
             self.adopt()
-            status = self.status()
         self.init()
         mirror.sync(self.connection, self.registry, self.loader())
-        return status
+        return self.status()
 
     def adopt(self) -> None:
         """Convert a Go-built database and record version 1, in one transaction."""
@@ -310,20 +252,25 @@ class Migrator:
         )
         started = time.monotonic()
         with transaction.atomic(using=self.connection.alias):
+            mirror.ensure_table(self.connection)
+            history.ensure_table(self.connection)
+            entry = history.begin(self.connection, first.number, first.name, "adopt")
             with self.connection.cursor() as cursor:
                 adoption.convert(cursor, loader)
-            executor = MigrationExecutor(self.connection, progress_callback=self._progress)
+            executor = MigrationExecutor(
+                self.connection, progress_callback=MigrationProgress(self.report)
+            )
             plan = executor.migration_plan(
                 self.registry.targets(first.number, {k[0] for k in first.keys})
             )
             executor.migrate([], plan=plan, fake_initial=True)
-            mirror.ensure_table(self.connection)
             mirror.adopt(
                 self.connection,
                 first,
                 checksum=version_checksum(first, self.loader()),
                 duration_ms=round((time.monotonic() - started) * 1000),
             )
+            history.finish(self.connection, entry, "done")
 
     def _set_session_limits(self) -> None:
         with self.connection.cursor() as cursor:
@@ -337,15 +284,26 @@ class Migrator:
 
     def impact(self, steps: list[Step]) -> Impact:
         """What ``steps`` would drop, counted and checked for other owners' objects."""
-        plan = [pair for step in steps for pair in step.plan]
+        plan = [pair for step in steps if not step.completes for pair in step.plan]
         return assess(self.connection, self.loader(), plan, self.registry.triggers())
 
     def run(self, steps: list[Step], *, refuse_data_loss: bool = False) -> None:
         impact = self.impact(steps)
         impact.check(refuse_data_loss=refuse_data_loss)
         for step in steps:
-            self._run_step(step, impact.of(step.plan))
+            self._run_with_retries(step, impact)
         self.complete_bookkeeping()
+        self.verify()
+
+    def verify(self) -> None:
+        """Refuse to end well while an object of a recorded version is missing or INVALID."""
+        drift = self.status().drift
+        if drift:
+            listing = "\n".join(f"  {line}" for line in drift)
+            raise DriftFound(
+                f"the run ended, but {len(drift)} object(s) of applied versions are missing "
+                f"or not as their versions made them; {DRIFT_HELP}:\n{listing}"
+            )
 
     def complete_bookkeeping(self) -> None:
         """What ``manage.py migrate`` does last, after every run, even one with nothing to do.
@@ -361,98 +319,36 @@ class Migrator:
         state = loader.project_state(applied, at_end=True)
         emit_post_migrate_signal(0, False, self.connection.alias, apps=state.apps, plan=None)
 
-    def _run_step(self, step: Step, step_losses: list[Loss]) -> None:
-        self.report(StepStarted(step, tuple(step_losses)))
-        started = time.monotonic()
-        self._current_migration = None
-        executor = MigrationExecutor(self.connection, progress_callback=self._progress)
-        if not step.atomic and not step.backwards:
-            self._drop_invalid_indexes(step)
-        try:
-            if step.atomic:
-                with transaction.atomic(using=self.connection.alias):
-                    executor.migrate([], plan=step.plan)
-                    self._record(step, started)
-            else:
-                executor.migrate([], plan=step.plan)
-                with transaction.atomic(using=self.connection.alias):
-                    self._record(step, started)
-        except Exception as error:
-            raise self._failure(step, error) from error
-        self.report(StepDone(step, time.monotonic() - started))
-
-    def _drop_invalid_indexes(self, step: Step) -> None:
-        """Drop what an earlier, failed CONCURRENTLY build of this step left INVALID."""
-        names = [
-            operation.index.name
-            for migration, _ in step.plan
-            for operation in migration.operations
-            if isinstance(operation, AddIndexConcurrently)
-        ]
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE NOT i.indisvalid AND c.relname = ANY(%s)",
-                [names],
+    def _run_with_retries(self, step: Step, impact: Impact) -> None:
+        """Run ``step``; run it again while a statement times out waiting for a lock."""
+        retry = 0
+        while True:
+            self.report(StepStarted(step, tuple(impact.of(step.plan))))
+            started = time.monotonic()
+            execution = StepExecution(
+                self.connection, step, self.report, lock_timeout=self.timeouts.lock_timeout
             )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
-                self.report(Progress(f"dropped INVALID index {name} left by a failed build"))
-
-    def _record(self, step: Step, started: float) -> None:
-        if step.backwards:
-            mirror.remove(self.connection, step.version)
-        else:
-            mirror.record(
-                self.connection,
-                step.version,
-                checksum=version_checksum(step.version, self.loader()),
-                duration_ms=round((time.monotonic() - started) * 1000),
-                applied_with="rtx_migrate",
-            )
-
-    def _progress(
-        self, action: str, migration: Migration | None = None, fake: bool | None = None, /
-    ) -> None:
-        if migration is None:
-            return
-        key = f"{migration.app_label}.{migration.name}"
-        if action.endswith("_start"):
-            self._current_migration = key
-            self._migration_started = time.monotonic()
-        elif action.endswith("_success"):
+            with Watch(self.connection, self.report, heartbeat=self.heartbeat) as watch:
+                try:
+                    execution.run()
+                except TableLockTimeout as error:
+                    retry += 1
+                    blockers = watch.last_blockers()
+                    if retry > self.retries.attempts:
+                        raise TableLockTimeout(
+                            f"{error} (retried {self.retries.attempts} times; it waited for "
+                            f"{blockers}). Retry when that session has finished, or see "
+                            "docs/migrations.md on choosing RTX_LOCK_TIMEOUT and "
+                            "RTX_LOCK_RETRIES"
+                        ) from None
+                else:
+                    self.report(StepDone(step, time.monotonic() - started))
+                    return
+            delay = self.retries.delay(retry)
             self.report(
-                MigrationDone(
-                    key,
-                    action.startswith("unapply"),
-                    time.monotonic() - self._migration_started,
-                    faked=bool(fake),
+                Progress(
+                    f"lock_timeout ({self.timeouts.lock_timeout}) waiting for a lock held by "
+                    f"{blockers}; retry {retry} of {self.retries.attempts} in {delay:.1f}s"
                 )
             )
-
-    def _failure(self, step: Step, error: Exception) -> Exception:
-        where = f"migration {self._current_migration}" if self._current_migration else "bookkeeping"
-        verb = "revert" if step.backwards else "apply"
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        outcome = (
-            f"nothing of version {step.version.number} was changed"
-            if step.atomic
-            else "the migration is not atomic: look for INVALID indexes "
-            "(SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid), drop them, "
-            "and run again"
-        )
-        if isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
-            return TableLockTimeout(
-                f"could not {verb} version {step.version.label}: {where} waited longer than "
-                f"lock_timeout ({self.timeouts.lock_timeout}) for a table lock; {outcome}. "
-                "Retry when traffic allows, or raise RTX_LOCK_TIMEOUT"
-            )
-        if isinstance(error, DatabaseError) or isinstance(error.__cause__, psycopg.Error):
-            return MigrationFailed(
-                f"could not {verb} version {step.version.label}: "
-                f"{where} failed: {detail}; {outcome}"
-            )
-        return MigrationFailed(
-            f"could not {verb} version {step.version.label}: {where} raised "
-            f"{type(error).__name__}: {detail}; {outcome}"
-        )
+            time.sleep(delay)

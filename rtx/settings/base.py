@@ -12,6 +12,8 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from rtx.settings import checks
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -21,14 +23,22 @@ for candidate in (Path.cwd() / ".env", BASE_DIR / ".env"):
         break
 
 
-def typed(reader: Callable[..., Any], name: str, **options: Any) -> Any:
-    """``env.int`` and the like, with a one-line error that names the variable."""
+def typed(
+    reader: Callable[..., Any],
+    name: str,
+    *,
+    check: Callable[[str, Any], Any] | None = None,
+    **options: Any,
+) -> Any:
+    """``env.int`` and the like, with a one-line error that names the variable; ``check``
+    (from :mod:`rtx.settings.checks`) then vets the value."""
     try:
-        return reader(name, **options)
+        value = reader(name, **options)
     except ValueError:
         raise ImproperlyConfigured(
             f"{name}={env.str(name)!r} is not a valid {reader.__name__}"
         ) from None
+    return check(name, value) if check else value
 
 
 def verbatim(name: str, *, default: str) -> str:
@@ -59,15 +69,19 @@ def database_from_environment() -> dict[str, object]:
     if embedded.requested(env):
         database = embedded.database(env, BASE_DIR)
     elif env.str("DATABASE_URL", default=""):
-        database = env.db_url("DATABASE_URL")
+        database = checks.database_url(
+            "DATABASE_URL", verbatim("DATABASE_URL", default=""), environ.Env.db_url_config
+        )
     else:
         database = {
             "HOST": env.str("DB_HOST", default="localhost"),
-            "PORT": typed(env.int, "DB_PORT", default=5432),
+            "PORT": typed(env.int, "DB_PORT", default=5432, check=checks.port),
             "NAME": env.str("DB_NAME", default="trading_engine"),
             "USER": env.str("DB_USER", default="postgres"),
-            "PASSWORD": env.str("DB_PASSWORD", default=""),
-            "OPTIONS": {"sslmode": env.str("DB_SSL_MODE", default="disable")},
+            "PASSWORD": verbatim("DB_PASSWORD", default=""),
+            "OPTIONS": {
+                "sslmode": typed(env.str, "DB_SSL_MODE", default="disable", check=checks.ssl_mode)
+            },
         }
     database["ENGINE"] = "rtx.db.backend"
     options = database.setdefault("OPTIONS", {})
@@ -142,21 +156,47 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # rtx_migrate: which versions exist, and how long DDL may wait or run.
-RTX_VERSIONS = env.str("RTX_VERSIONS", default="rtx.versions.VERSIONS")
+RTX_VERSIONS = typed(
+    env.str, "RTX_VERSIONS", default="rtx.versions.VERSIONS", check=checks.dotted_path
+)
 # Checksums of released versions; `rtx_migrate -lint` fails when one of them is edited.
 RTX_VERSIONS_LOCK = env.str(
     "RTX_VERSIONS_LOCK", default=str(BASE_DIR / "rtx" / "versions.lock.json")
 )
-RTX_LOCK_WAIT_SECONDS = typed(env.float, "RTX_LOCK_WAIT_SECONDS", default=60.0)
-RTX_LOCK_TIMEOUT = env.str("RTX_LOCK_TIMEOUT", default="5s")
-RTX_STATEMENT_TIMEOUT = env.str("RTX_STATEMENT_TIMEOUT", default="15min")
+RTX_LOCK_WAIT_SECONDS = typed(
+    env.float, "RTX_LOCK_WAIT_SECONDS", default=60.0, check=checks.seconds
+)
+# Writers queued behind a migration's lock request wait at most this long; then the
+# statement is given up and retried (RTX_LOCK_RETRIES times, pausing RTX_LOCK_RETRY_DELAY
+# seconds, doubled each time, with jitter). See docs/migrations.md on choosing them.
+RTX_LOCK_TIMEOUT = typed(env.str, "RTX_LOCK_TIMEOUT", default="1s", check=checks.duration)
+RTX_LOCK_RETRIES = typed(env.int, "RTX_LOCK_RETRIES", default=5, check=checks.count)
+RTX_LOCK_RETRY_DELAY = typed(env.float, "RTX_LOCK_RETRY_DELAY", default=0.5, check=checks.seconds)
+RTX_STATEMENT_TIMEOUT = typed(
+    env.str, "RTX_STATEMENT_TIMEOUT", default="15min", check=checks.duration
+)
+# How often rtx-migrate says what a long statement is doing.
+RTX_PROGRESS_INTERVAL = typed(env.float, "RTX_PROGRESS_INTERVAL", default=5.0, check=checks.seconds)
 
+# The project's log lines look like rtx-migrate's own: an ISO 8601 UTC time, then the text
+# (a level only from WARNING up), on stdout with the progress lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"timestamped": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "timestamped"}},
-    "loggers": {"rtx": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="WARNING")}},
+    "formatters": {"tool": {"()": "rtx.logs.ToolFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "tool",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    "loggers": {
+        "rtx": {
+            "handlers": ["stdout"],
+            "level": typed(env.str, "LOG_LEVEL", default="INFO", check=checks.log_level),
+        }
+    },
 }
 
 # FIX credential encryption (fixapi): key material only ever comes from the environment.

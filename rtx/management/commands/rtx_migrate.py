@@ -6,34 +6,34 @@ A thin front end: it parses and reports. The work is done by
 
 import argparse
 import json
+import math
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
-from rtx.migrator import database
+from rtx.management import cli
+from rtx.management.status_text import status_lines
+from rtx.migrator import database, manual
 from rtx.migrator.adoption import Adoption
-from rtx.migrator.errors import ExitCode, as_command_errors
+from rtx.migrator.errors import ExitCode, MigratorError
 from rtx.migrator.events import Progress
-from rtx.migrator.lint import LintUnavailable, lint
+from rtx.migrator.lint import LintUnavailable, lint, project_migrations
 from rtx.migrator.lint import update_lock as update_lock_file
 from rtx.migrator.lock import migration_lock
 from rtx.migrator.registry import Registry, Version
-from rtx.migrator.runner import (
-    Event,
-    MigrationDone,
-    Migrator,
-    Status,
-    StepDone,
-    StepStarted,
-    Timeouts,
-)
+from rtx.migrator.retry import Retries
+from rtx.migrator.runner import Migrator, Status, Timeouts
 from rtx.migrator.schema_diff import schema_diff
+from rtx.migrator.steps import Event, MigrationDone, MigrationStarted, StepDone, StepStarted
+
+# A refusal lists its details; at the default verbosity only this many, then a count.
+SHOWN_DETAILS = 12
 
 
 def version_number(text: str) -> int:
@@ -53,54 +53,35 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number of seconds, 0 or more, got {text!r}"
+        )
     return value
-
-
-def utc(moment: datetime) -> str:
-    """An instant as the tool prints every time: ISO 8601 in UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_8601(value: object) -> str:
-    """JSON for what ``json`` cannot write itself: instants with their offset."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
 
 
 class Command(BaseCommand):
     help = (
-        "Apply, revert and report the schema versions of the RTX database "
-        "(the Go tool's ./bin/migrate). Exit codes are listed in the README."
+        "Apply, revert and report the schema versions of the RTX database, as the Go tool's "
+        "./bin/migrate did: exactly one verb, then options."
     )
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        verbs = parser.add_mutually_exclusive_group(required=True)
-        verbs.add_argument(
-            "-init", action="store_true", help="create the tracking tables, idempotently"
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> cli.Parser:
+        parser = cli.create_parser(
+            prog_name, subcommand, self.help, getattr(self, "_called_from_command_line", None)
         )
+        self.add_arguments(parser)
+        return parser
+
+    def add_arguments(self, parser: Any) -> None:
+        verbs = parser.verbs
+        verbs.add_argument("-init", action="store_true", help="create the tracking tables")
         verbs.add_argument("-up", action="store_true", help="apply every pending version")
         verbs.add_argument("-down", action="store_true", help="revert the newest applied version")
         verbs.add_argument(
-            "-status", action="store_true", help="list every version and whether it is applied"
-        )
-        verbs.add_argument(
-            "-lint",
-            action="store_true",
-            help="check every migration against the project's rules (needs the server, "
-            "not a migrated database: any database it can connect to will do)",
-        )
-        verbs.add_argument(
-            "-diff",
-            nargs=2,
-            type=version_number,
-            metavar=("FROM", "TO"),
-            help="print what moving from version FROM to version TO changes in the schema "
-            "(built in a scratch database that is dropped afterwards)",
+            "-status", action="store_true", help="every version, its state, and any drift"
         )
         verbs.add_argument(
             "-version",
@@ -109,93 +90,130 @@ class Command(BaseCommand):
             dest="target",
             help="move up or down to exactly version N (0: nothing applied)",
         )
-        parser.add_argument(
-            "-dry-run",
-            action="store_true",
-            help="with -up, -down or -version: print the plan and its SQL, change nothing",
+        verbs.add_argument(
+            "-lint", action="store_true", help="check the migrations against the project's rules"
         )
-        parser.add_argument(
-            "-json", action="store_true", help="with -status: print the status as JSON"
+        verbs.add_argument(
+            "-diff",
+            nargs=2,
+            type=version_number,
+            metavar=("FROM", "TO"),
+            help="what versions FROM..TO change in the schema (built in a scratch database)",
         )
-        parser.add_argument(
+        verbs.add_argument(
+            "-mark-applied",
+            type=version_number,
+            metavar="N",
+            help="record version N as applied after a fix by hand (needs -reason)",
+        )
+        verbs.add_argument(
+            "-mark-pending",
+            type=version_number,
+            metavar="N",
+            help="record version N as not applied after a fix by hand (needs -reason)",
+        )
+        options = parser.options
+        options.add_argument(
+            "-dry-run", action="store_true", help="with -up/-down/-version: the plan, no change"
+        )
+        options.add_argument("-json", action="store_true", help="with -status: JSON")
+        options.add_argument(
             "-check",
             action="store_true",
-            help=f"with -status: exit {ExitCode.PENDING.value} when a version is pending",
+            help=f"with -status: exit {ExitCode.DRIFT.value} on drift, "
+            f"{ExitCode.PENDING.value} when a version is pending",
         )
-        parser.add_argument(
-            "-update-lock",
+        options.add_argument(
+            "-allow-data-loss",
             action="store_true",
-            help="with -lint: record the checksums of versions the lock file does not have yet",
+            help="with ENVIRONMENT=production: let -down/-version drop tables that hold rows",
         )
-        parser.add_argument(
+        options.add_argument(
+            "-reason", metavar="TEXT", help="with -mark-applied/-mark-pending: why (recorded)"
+        )
+        options.add_argument(
             "-lock-wait",
             type=seconds,
             metavar="SECONDS",
-            help="how long to wait for another migration to finish "
-            "(default: RTX_LOCK_WAIT_SECONDS, 60)",
+            help="how long to wait for another migration (default RTX_LOCK_WAIT_SECONDS: 60)",
         )
-        parser.add_argument(
-            "-allow-data-loss",
+        options.add_argument(
+            "-update-lock",
             action="store_true",
-            help="with ENVIRONMENT=production: allow -down, -version (and fresh) to drop "
-            "tables or columns that hold rows",
+            help="with -lint: record the checksums of versions not locked yet",
         )
-        parser.add_argument(
-            "-database", default=DEFAULT_DB_ALIAS, help="the Django database alias to migrate"
+        options.add_argument(
+            "-database",
+            metavar="ALIAS",
+            default=DEFAULT_DB_ALIAS,
+            help="a database alias of the settings (default: default), not a database name",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = options["verbosity"]
         self._check_combinations(options)
-        if options["database"] not in connections:
+        connection = self._connection(options["database"])
+        try:
+            registry = Registry.from_setting(settings.RTX_VERSIONS)
+            self.migrator = migrator = Migrator(
+                connection,
+                registry,
+                report=self._report,
+                timeouts=Timeouts(settings.RTX_LOCK_TIMEOUT, settings.RTX_STATEMENT_TIMEOUT),
+                retries=Retries(settings.RTX_LOCK_RETRIES, settings.RTX_LOCK_RETRY_DELAY),
+                heartbeat=settings.RTX_PROGRESS_INTERVAL,
+            )
+            database.connect(connection)
+            self._dispatch(migrator, connection, options)
+        except MigratorError as error:
+            raise CommandError(self._shortened(str(error)), returncode=error.exit_code) from None
+
+    def _dispatch(
+        self, migrator: Migrator, connection: BaseDatabaseWrapper, options: dict[str, Any]
+    ) -> None:
+        if options["lint"]:
+            self._lint(migrator, connection, update_lock=options["update_lock"])
+            return
+        if not options["json"]:
+            self._say(f"Database: {database.describe(connection)}")
+        if options["status"]:
+            self._status(migrator, as_json=options["json"], check=options["check"])
+            return
+        if options["diff"]:
+            self._diff(migrator, connection, *options["diff"])
+            return
+        if options["dry_run"]:
+            self._dry_run(migrator, options)
+            return
+        lock_wait = options["lock_wait"]
+        if lock_wait is None:
+            lock_wait = settings.RTX_LOCK_WAIT_SECONDS
+        with migration_lock(
+            connection, lock_wait, report=self._report, heartbeat=settings.RTX_PROGRESS_INTERVAL
+        ):
+            if options["init"]:
+                migrator.init()
+                self._say(
+                    "Tracking tables ready: django_migrations, schema_migrations, "
+                    "schema_migrations_history",
+                    summary=True,
+                )
+            elif options["mark_applied"] is not None or options["mark_pending"] is not None:
+                self._mark(migrator, options)
+            else:
+                status = migrator.prepare(adopt=self._goes_up(options))
+                self._migrate(migrator, status, options)
+
+    def _connection(self, alias: str) -> BaseDatabaseWrapper:
+        if alias not in connections:
             configured = ", ".join(connections)
             raise CommandError(
-                f"-database {options['database']!r} is not a configured database alias "
-                f"(configured: {configured}); it names an alias from the settings, not a "
-                "database: set DB_NAME or DATABASE_URL to choose the database",
+                f"-database {alias!r} is not a configured database alias (configured: "
+                f"{configured}); it names an alias from the settings, not a database: set "
+                "DB_NAME or DATABASE_URL to choose the database",
                 returncode=ExitCode.USAGE,
             )
-        connection = connections[options["database"]]
-        migrator = Migrator(
-            connection,
-            Registry.from_setting(settings.RTX_VERSIONS),
-            report=self._report,
-            timeouts=Timeouts(settings.RTX_LOCK_TIMEOUT, settings.RTX_STATEMENT_TIMEOUT),
-        )
-        with as_command_errors():
-            database.connect(connection)
-            if options["lint"]:
-                self._lint(connection, update_lock=options["update_lock"])
-                return
-            if not options["json"]:
-                self.stdout.write(f"Database: {database.describe(connection)}")
-            if options["status"]:
-                self._status(migrator, as_json=options["json"], check=options["check"])
-                return
-            if options["diff"]:
-                self._diff(connection, *options["diff"])
-                return
-            lock_wait = options["lock_wait"]
-            if lock_wait is None:
-                lock_wait = settings.RTX_LOCK_WAIT_SECONDS
-            if options["dry_run"]:
-                self._dry_run(migrator, options)
-                return
-            with migration_lock(connection, lock_wait):
-                if options["init"]:
-                    migrator.init()
-                    self.stdout.write(
-                        self.style.SUCCESS(
-                            "Tracking tables ready: django_migrations, schema_migrations"
-                        )
-                    )
-                    return
-                status = migrator.prepare(adopt=self._goes_up(options))
-                self._migrate(
-                    migrator,
-                    status,
-                    self._target(status, options),
-                    refuse_data_loss=self._refuses_data_loss(options),
-                )
+        return connections[alias]
 
     @staticmethod
     def _refuses_data_loss(options: dict[str, Any]) -> bool:
@@ -209,52 +227,64 @@ class Command(BaseCommand):
 
     def _check_combinations(self, options: dict[str, Any]) -> None:
         changes = options["up"] or options["down"] or options["target"] is not None
-        if options["dry_run"] and not changes:
+        marks = options["mark_applied"] is not None or options["mark_pending"] is not None
+        rules = (
+            ("dry_run", changes, "-dry-run goes with -up, -down or -version"),
+            ("json", options["status"], "-json goes with -status"),
+            ("check", options["status"], "-check goes with -status"),
+            ("update_lock", options["lint"], "-update-lock goes with -lint"),
+            ("allow_data_loss", changes, "-allow-data-loss goes with -up, -down or -version"),
+            ("reason", marks, "-reason goes with -mark-applied or -mark-pending"),
+        )
+        for option, allowed, message in rules:
+            if options[option] and not allowed:
+                raise CommandError(message, returncode=ExitCode.USAGE)
+        if marks and not (options["reason"] or "").strip():
             raise CommandError(
-                "-dry-run goes with -up, -down or -version", returncode=ExitCode.USAGE
-            )
-        for flag in ("json", "check"):
-            if options[flag] and not options["status"]:
-                raise CommandError(f"-{flag} goes with -status", returncode=ExitCode.USAGE)
-        if options["update_lock"] and not options["lint"]:
-            raise CommandError("-update-lock goes with -lint", returncode=ExitCode.USAGE)
-        if options["allow_data_loss"] and not changes:
-            raise CommandError(
-                "-allow-data-loss goes with -up, -down or -version", returncode=ExitCode.USAGE
+                "-mark-applied and -mark-pending need -reason TEXT: why the version is "
+                "recorded by hand (it is stored with the record)",
+                returncode=ExitCode.USAGE,
             )
 
-    def _lint(self, connection: Any, *, update_lock: bool) -> None:
-        registry = Registry.from_setting(settings.RTX_VERSIONS)
+    def _lint(
+        self, migrator: Migrator, connection: BaseDatabaseWrapper, *, update_lock: bool
+    ) -> None:
         loader = MigrationLoader(connection, ignore_no_migrations=True, load=True)
         lock_path = Path(settings.RTX_VERSIONS_LOCK)
         if update_lock:
-            added = update_lock_file(registry, loader, lock_path)
-            self.stdout.write(f"Lock file {lock_path.name}: added versions {added or 'none'}")
+            added = update_lock_file(migrator.registry, loader, lock_path)
+            self._say(f"Lock file {lock_path.name}: added versions {added or 'none'}")
         try:
-            findings = lint(registry, loader, lock_path)
+            findings = lint(migrator.registry, loader, lock_path)
         except LintUnavailable as error:
             raise CommandError(str(error), returncode=ExitCode.USAGE) from None
         for finding in findings:
-            self.stdout.write(finding.line())
+            self._say(finding.line())
         errors = [finding for finding in findings if not finding.accepted]
         accepted = len(findings) - len(errors)
-        summary = f"Lint: {len(errors)} problem(s), {accepted} accepted exception(s)"
+        checked = len(project_migrations(loader))
+        summary = (
+            f"Lint: {checked} migrations of {len(migrator.registry.versions)} versions checked; "
+            f"{len(errors)} problem(s), {accepted} accepted exception(s)"
+        )
         if errors:
             raise CommandError(summary, returncode=ExitCode.LINT_FAILED)
-        self.stdout.write(self.style.SUCCESS(summary))
+        self._say(summary, summary=True)
 
-    def _diff(self, connection: Any, first: int, second: int) -> None:
-        registry = Registry.from_setting(settings.RTX_VERSIONS)
+    def _diff(
+        self, migrator: Migrator, connection: BaseDatabaseWrapper, first: int, second: int
+    ) -> None:
         for number in (first, second):
             if number:
-                registry.get(number)
-        changes = schema_diff(connection, registry, first, second)
+                migrator.registry.get(number)
+        self._report(Progress(f"building versions {first} and {second} in a scratch database"))
+        changes = schema_diff(connection, migrator.registry, first, second)
         if not changes:
-            self.stdout.write(f"No schema difference between version {first} and {second}.")
+            self._say(f"No schema difference between version {first} and {second}.")
             return
-        self.stdout.write(f"Schema changes from version {first} to {second}:")
+        self._say(f"Schema changes from version {first} to {second}:")
         for change in changes:
-            self.stdout.write(f"  {change}")
+            self._say(f"  {change}")
 
     def _target(self, status: Status, options: dict[str, Any]) -> int:
         if options["target"] is not None:
@@ -269,141 +299,128 @@ class Command(BaseCommand):
         earlier = [version.number for version in status.versions if version.number < touched[-1]]
         return earlier[-1] if earlier else 0
 
-    def _migrate(
-        self, migrator: Migrator, status: Status, target: int, *, refuse_data_loss: bool
-    ) -> None:
-        steps = migrator.plan(target)
+    def _migrate(self, migrator: Migrator, status: Status, options: dict[str, Any]) -> None:
+        target = self._target(status, options)
+        steps = migrator.plan(target, status=status)
         if not steps:
             migrator.complete_bookkeeping()
-            self.stdout.write(f"Nothing to do: the database is at version {status.current}.")
+            migrator.verify()
+            self._say(f"Nothing to do: the database is at version {status.current}.", summary=True)
             return
         started = time.monotonic()
-        migrator.run(steps, refuse_data_loss=refuse_data_loss)
-        applied = sum(not step.backwards for step in steps)
-        reverted = len(steps) - applied
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{self._now()} Done: version {status.current} -> {target}; "
-                f"{applied} applied, {reverted} reverted in {time.monotonic() - started:.2f}s"
-            )
+        migrator.run(steps, refuse_data_loss=self._refuses_data_loss(options))
+        completed = sum(step.completes for step in steps)
+        applied = sum(not step.backwards and not step.completes for step in steps)
+        reverted = len(steps) - applied - completed
+        self._say(
+            f"{cli.now()} Done: version {status.current} -> {target}; {applied} applied, "
+            f"{reverted} reverted"
+            + (f", {completed} completed" if completed else "")
+            + f" in {time.monotonic() - started:.2f}s",
+            summary=True,
         )
+
+    def _mark(self, migrator: Migrator, options: dict[str, Any]) -> None:
+        status = migrator.status()
+        migrator.refuse_unsafe(status)
+        migrator.init()
+        reason = options["reason"].strip()
+        if options["mark_applied"] is not None:
+            number = options["mark_applied"]
+            manual.mark_applied(migrator.connection, migrator.registry, status, number, reason)
+            self._say(f"Version {number} recorded as applied (reason: {reason}).", summary=True)
+        else:
+            number = options["mark_pending"]
+            manual.mark_pending(migrator.connection, migrator.registry, status, number, reason)
+            self._say(f"Version {number} recorded as pending (reason: {reason}).", summary=True)
 
     def _dry_run(self, migrator: Migrator, options: dict[str, Any]) -> None:
         status = migrator.status()
         migrator.refuse_unsafe(status, adopting=self._goes_up(options))
         assumed: tuple[Version, ...] = ()
         if status.go_database:
-            self.stdout.write("Adoption of this Go-built database (dry run, nothing is changed):")
-            adoption = Adoption(
-                connections[options["database"]], configured_zone=settings.RTX_LEGACY_TIME_ZONE
-            )
+            self._say("Adoption of this Go-built database (dry run, nothing is changed):")
+            adoption = Adoption(migrator.connection, configured_zone=settings.RTX_LEGACY_TIME_ZONE)
             for line in adoption.plan(migrator.loader()):
-                self.stdout.write(f"  {line}")
+                self._say(f"  {line}")
             assumed = (migrator.registry.versions[0],)
             status.current = assumed[0].number
         target = self._target(status, options)
-        steps = migrator.plan(target, assume_applied=assumed)
+        steps = migrator.plan(target, status=status, assume_applied=assumed)
         if not steps:
-            self.stdout.write(f"Nothing to do: the database is at version {status.current}.")
+            self._say(f"Nothing to do: the database is at version {status.current}.")
             return
-        self.stdout.write(
-            f"Plan (dry run, nothing is changed): version {status.current} -> {target}"
-        )
+        self._say(f"Plan (dry run, nothing is changed): version {status.current} -> {target}")
         impact = migrator.impact(steps)
         for step in steps:
-            self.stdout.write(f"-- {step.verb} version {step.version.label}")
+            self._say(f"-- {step.verb} version {step.version.label}")
             for loss in impact.of(step.plan):
-                self.stdout.write(f"-- drops {loss.describe()}")
+                self._say(f"-- drops {loss.describe()}")
             for migration, statements in migrator.sql(step):
-                self.stdout.write(f"-- {migration}")
+                self._say(f"-- {migration}")
                 for statement in statements:
-                    self.stdout.write(statement)
+                    self._say(statement)
         # The run would refuse what the dry run shows: the same message and exit status.
         impact.check(refuse_data_loss=self._refuses_data_loss(options))
 
     def _status(self, migrator: Migrator, *, as_json: bool, check: bool) -> None:
         status = migrator.status()
         if as_json:
-            self.stdout.write(json.dumps(status.as_dict(), default=iso_8601, indent=2))
+            self.stdout.write(json.dumps(status.as_dict(), default=cli.iso_8601, indent=2))
         else:
-            self._print_status(status)
-        if check and (status.pending or status.problems):
+            for line in status_lines(status, self.style):
+                self.stdout.write(line)
+        if not check:
+            return
+        if status.drift:
+            raise CommandError(
+                f"drift: {len(status.drift)} object(s) of recorded versions are missing, "
+                "INVALID or changed",
+                returncode=ExitCode.DRIFT,
+            )
+        if status.pending or status.problems:
             raise CommandError(
                 f"{len(status.pending)} version(s) pending", returncode=ExitCode.PENDING
             )
 
-    def _print_status(self, status: Status) -> None:
-        write = self.stdout.write
-        write(f"Current version: {status.current} (latest {status.latest})")
-        write(f"TimescaleDB: {status.timescaledb['summary']}")
-        if status.go_database:
-            write(
-                self.style.WARNING(
-                    "Built by the Go migration tool, not adopted yet: rtx-migrate -up adopts it "
-                    "(rtx-migrate -up -dry-run shows the plan)"
-                )
-            )
-            write(f"Legacy TIMESTAMP values will be read in {status.legacy_time_zone}")
-            if status.legacy_time_zone_warning:
-                write(self.style.WARNING(f"WARNING: {status.legacy_time_zone_warning}"))
-        if status.running:
-            write(self.style.WARNING(f"A migration is running: {status.running}"))
-        write("=" * 72)
-        for version in status.versions:
-            state = version.state.upper()
-            if version.state == "partial":
-                state += f" {version.applied_migrations}/{len(version.migrations)}"
-            line = f"  {version.number} - {version.name} [{state}]"
-            if version.applied_at:
-                line += f" applied {utc(version.applied_at)}"
-            if version.duration_ms is not None:
-                line += f" in {version.duration_ms} ms"
-            if version.applied_with:
-                line += f" by {version.applied_by} with {version.applied_with}"
-            if version.checksum:
-                line += f", checksum {version.checksum}"
-            style = self.style.WARNING if version.checksum == "changed" else str
-            write(style(line))
-            for migration in version.migrations:
-                write(f"      {migration}")
-        for row in status.foreign_versions:
-            write(
-                f"  {row['version']} - {row['name']} [APPLIED, not ours: left untouched] "
-                f"applied {utc(row['applied_at'])}"
-            )
-        write("=" * 72)
-        applied = len(status.versions) - len(status.pending)
-        write(
-            f"Total: {len(status.versions)} versions, {applied} applied, "
-            f"{len(status.pending)} pending"
-            + (
-                f"; {len(status.foreign_versions)} other version(s) in schema_migrations"
-                if status.foreign_versions
-                else ""
-            )
+    def _say(self, line: str, *, summary: bool = False) -> None:
+        """A line of output, at verbosity 1 and up (summaries at 0 too)."""
+        if summary or self.verbosity >= 1:
+            self.stdout.write(line)
+
+    def _shortened(self, message: str) -> str:
+        """A refusal's first line and its first details; all of them with -v 2."""
+        lines = message.splitlines()
+        if self.verbosity >= 2 or len(lines) <= SHOWN_DETAILS + 1:
+            return message
+        hidden = len(lines) - 1 - SHOWN_DETAILS
+        return "\n".join(
+            [*lines[: SHOWN_DETAILS + 1], f"  ... and {hidden} more: run with -v 2 to see all"]
         )
-        for problem in status.problems:
-            write(self.style.ERROR(f"Registry problem: {problem}"))
 
     def _report(self, event: Event) -> None:
+        if self.verbosity < 1:
+            return
+        write = self.stdout.write
         if isinstance(event, StepStarted):
-            self.stdout.write(
-                f"{self._now()} {event.step.verb} version {event.step.version.label}: "
+            write(
+                f"{cli.now()} {event.step.verb} version {event.step.version.label}: "
                 f"{len(event.step.plan)} migration(s)"
             )
             for loss in event.losses:
-                self.stdout.write(f"{self._now()}   drops {loss.describe()}")
+                write(f"{cli.now()}   drops {loss.describe()}")
         elif isinstance(event, Progress):
-            self.stdout.write(f"{self._now()}   {event.message}")
+            write(f"{cli.now()}   {event.message}")
+        elif isinstance(event, MigrationStarted):
+            verb = "reverting" if event.backwards else "applying"
+            write(f"{cli.now()}   {verb} {event.label}")
+            if self.verbosity >= 2:
+                for statement in self.migrator.sql_of(event.migration, event.backwards):
+                    write(statement)
         elif isinstance(event, MigrationDone):
             verb = "reverted" if event.backwards else "recorded" if event.faked else "applied"
-            self.stdout.write(f"{self._now()}   {verb} {event.migration} ({event.seconds:.3f}s)")
+            write(f"{cli.now()}   {verb} {event.migration} ({event.seconds:.3f}s)")
         elif isinstance(event, StepDone):
             verb = "reverted" if event.step.backwards else "applied"
-            self.stdout.write(
-                f"{self._now()} Version {event.step.version.label} {verb} in {event.seconds:.2f}s"
-            )
-
-    @staticmethod
-    def _now() -> str:
-        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            verb = "completed" if event.step.completes else verb
+            write(f"{cli.now()} Version {event.step.version.label} {verb} in {event.seconds:.2f}s")
