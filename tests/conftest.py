@@ -2,17 +2,29 @@
 
 Every database made here carries the test process id and a random suffix, and is
 dropped at the end of the test, so parallel runs never meet.
+
+The production topology (tests/topology.py) has fixtures of its own: ``primary_server``, a
+private primary on a free loopback port; ``standby_server``, its hot standby;
+``pgbouncer``, PgBouncer in transaction mode in front of the primary; and databases on the
+primary: ``make_primary_database``, ``primary_database`` (empty) and
+``migrated_primary_database`` (the whole schema). The servers and PgBouncer live for the
+test session and are stopped and deleted at its end; the databases are dropped after each
+test. Tests that use them are skipped only when a program is not installed.
 """
 
+import json
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
+
+from tests import topology
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LEGACY_SCHEMA = PROJECT_ROOT / "rtx" / "migrator" / "go_initial_schema.sql"
@@ -133,6 +145,17 @@ def run_python(
     )
 
 
+def run_django(code: str, *, database_url: str, **variables: str) -> Any:
+    """Run ``code`` in a Django process of its own connected to ``database_url`` (with
+    ``variables`` such as DB_REPLICA_URL or DB_POOL_MODE) and return what it printed last
+    as JSON."""
+    environment = command_environment("", "rtx.settings", {"DATABASE_URL": database_url})
+    environment.update(variables)
+    done = run_python(f"import django\ndjango.setup()\n{code}", env=environment)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 def start_manage(
     *args: str, database: str, settings: str = "rtx.settings", env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
@@ -176,3 +199,86 @@ def build_go_database(database: str) -> None:
             "FROM unnest(ARRAY['users', 'accounts', 'trades', 'orders', 'positions']) t"
         )
         connection.execute(ANALYTICS_V7.read_text())
+
+
+# --- the production topology -------------------------------------------------------------
+
+Component = TypeVar("Component", topology.Server, topology.PgBouncer)
+
+
+def start_or_skip(start: Callable[[], Component]) -> Component:
+    """Start a component; skip the tests that need it only when its program is missing."""
+    try:
+        return start()
+    except topology.ComponentMissing as missing:
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def primary_server() -> Iterator[topology.Server]:
+    """A private primary (initdb, pg_ctl) that allows replication from loopback."""
+    server = start_or_skip(topology.start_primary)
+    yield server
+    server.stop_and_remove()
+
+
+@pytest.fixture(scope="session")
+def standby_server(primary_server: topology.Server) -> Iterator[topology.Server]:
+    """A hot standby of ``primary_server`` (pg_basebackup -R). A test may stop it for a
+    while with ``with standby_server.stopped():``, which starts it again after."""
+    server = start_or_skip(lambda: topology.start_standby(primary_server))
+    yield server
+    server.stop_and_remove()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(primary_server: topology.Server) -> Iterator[topology.PgBouncer]:
+    """PgBouncer in transaction mode in front of ``primary_server``."""
+    bouncer = start_or_skip(
+        lambda: topology.start_pgbouncer(primary_server.host, primary_server.port)
+    )
+    yield bouncer
+    bouncer.stop_and_remove()
+
+
+@pytest.fixture
+def make_primary_database(primary_server: topology.Server) -> Iterator[Callable[..., str]]:
+    """``make(template=None)``: a new database on the primary (and so on its standby),
+    dropped after the test."""
+    created: list[str] = []
+
+    def make(template: str | None = None) -> str:
+        name = topology.create_database(primary_server, template=template)
+        created.append(name)
+        return name
+
+    yield make
+    for name in created:
+        topology.drop_database(primary_server, name)
+
+
+@pytest.fixture
+def primary_database(make_primary_database: Callable[..., str]) -> str:
+    return make_primary_database()
+
+
+@pytest.fixture(scope="session")
+def migrated_primary_template(primary_server: topology.Server) -> Iterator[str]:
+    """A database on the primary with every version applied, migrated once per session."""
+    name = topology.create_database(primary_server)
+    try:
+        migrated = manage(
+            "rtx_migrate", "-up", database=name, env={"DATABASE_URL": primary_server.url(name)}
+        )
+        assert migrated.returncode == 0, migrated.stderr
+        yield name
+    finally:
+        topology.drop_database(primary_server, name)
+
+
+@pytest.fixture
+def migrated_primary_database(
+    make_primary_database: Callable[..., str], migrated_primary_template: str
+) -> str:
+    """A database on the primary with the whole schema (a copy of the migrated template)."""
+    return make_primary_database(template=migrated_primary_template)
