@@ -35,7 +35,15 @@ INSTALL_HINT = ".venv/bin/pip install -e '.[embedded]'"
 
 # Variables that describe a server of one's own. Any of them together with the setting is
 # a contradiction we refuse rather than guess which one was meant.
-SERVER_VARIABLES = ("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_SSL_MODE")
+SERVER_VARIABLES = (
+    "DATABASE_URL",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_USER",
+    "DB_PASSWORD",
+    "DB_SSL_MODE",
+    "DB_REPLICA_URL",
+)
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})

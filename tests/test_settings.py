@@ -209,3 +209,92 @@ def test_error_bad_port_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- the production topology: a read replica, a transaction pooler --------------------------
+
+PRINT_DATABASES = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps({'databases': settings.DATABASES, 'routers': settings.DATABASE_ROUTERS}))"
+)
+
+
+def all_database_settings(env: dict[str, str], tmp_path: Path) -> dict:
+    result = run_settings_code(PRINT_DATABASES, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_success_without_a_replica_there_is_one_database_and_no_router(tmp_path: Path) -> None:
+    configured = all_database_settings({}, tmp_path)
+    assert list(configured["databases"]) == ["default"]
+    assert configured["routers"] == []
+
+
+def test_success_replica_url_adds_the_replica_alias_and_its_router(tmp_path: Path) -> None:
+    configured = all_database_settings(
+        {"DB_REPLICA_URL": "postgres://reader:pw@standby.internal:5433/trading_engine"}, tmp_path
+    )
+    replica = configured["databases"]["replica"]
+    assert [replica[key] for key in ("ENGINE", "HOST", "PORT", "NAME", "USER", "PASSWORD")] == [
+        "rtx.db.backend",
+        "standby.internal",
+        5433,
+        "trading_engine",
+        "reader",
+        "pw",
+    ]
+    assert replica["TEST"]["MIRROR"] == "default"  # the test runner creates no database there
+    assert replica["OPTIONS"]["application_name"] == "rtx-schema"
+    assert configured["databases"]["default"]["HOST"] == "localhost"
+    assert configured["routers"] == ["rtx.db.routers.PrimaryReplicaRouter"]
+
+
+def test_error_a_bad_database_url_is_one_line_that_does_not_show_it(tmp_path: Path) -> None:
+    for variable, url in (
+        ("DB_REPLICA_URL", "mysql://reader:s3cret@standby/trading_engine"),
+        ("DB_REPLICA_URL", "postgres://reader:s3cret@standby:port/trading_engine"),
+        ("DB_REPLICA_URL", "postgres://reader:s3cret@standby:5432/"),
+        ("DATABASE_URL", "standby.internal"),
+    ):
+        result = run_settings_code(
+            "from rtx.cli import run; run(['manage.py', 'check'])", {variable: url}, tmp_path
+        )
+        assert result.returncode == 2, url
+        assert result.stderr == (
+            f"Configuration error: {variable} is not a PostgreSQL URL: "
+            "use postgres://user:password@host:port/name\n"
+        )
+
+
+def test_success_transaction_pool_mode_leaves_nothing_on_the_server_between_transactions(
+    tmp_path: Path,
+) -> None:
+    pooled = all_database_settings(
+        {
+            "DB_POOL_MODE": "transaction",
+            "DATABASE_URL": "postgres://u@pgbouncer:6432/te?prepare_threshold=5",
+            "DB_REPLICA_URL": "postgres://u@pgbouncer-replica:6432/te",
+        },
+        tmp_path,
+    )
+    for database in pooled["databases"].values():
+        assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+        assert database["OPTIONS"]["prepare_threshold"] is None
+    direct = all_database_settings({}, tmp_path)["databases"]["default"]
+    assert direct.get("DISABLE_SERVER_SIDE_CURSORS", False) is False
+    assert "prepare_threshold" not in direct["OPTIONS"]  # Django's own default: None
+
+
+def test_error_bad_pool_mode_is_one_line(tmp_path: Path) -> None:
+    result = run_settings_code(
+        "from rtx.cli import run; run(['manage.py', 'check'])",
+        {"DB_POOL_MODE": "statement"},
+        tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Configuration error: DB_POOL_MODE='statement' is not valid: use session (a direct "
+        "connection, or a pooler in session mode) or transaction (a pooler in transaction "
+        "mode, such as PgBouncer's pool_mode = transaction)\n"
+    )

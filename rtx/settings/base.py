@@ -8,6 +8,7 @@ import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -58,7 +59,30 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 
-def database_from_environment() -> dict[str, object]:
+# How the services' connections reach the server (DB_POOL_MODE): directly or through a
+# pooler that keeps a server connection per client ("session"), or through one that hands
+# server connections out per transaction ("transaction", PgBouncer's pool_mode).
+POOL_MODES = ("session", "transaction")
+
+
+def postgres_url(name: str) -> dict[str, Any]:
+    """The connection settings in the URL variable ``name``, every part of it checked
+    (:func:`rtx.settings.checks.database_url`; an error never shows the password)."""
+    return checks.database_url(name, verbatim(name, default=""), environ.Env.db_url_config)
+
+
+def pool_mode() -> str:
+    mode = env.str("DB_POOL_MODE", default="session")
+    if mode not in POOL_MODES:
+        raise ImproperlyConfigured(
+            f"DB_POOL_MODE={mode!r} is not valid: use session (a direct connection, or a pooler "
+            "in session mode) or transaction (a pooler in transaction mode, such as PgBouncer's "
+            "pool_mode = transaction)"
+        )
+    return mode
+
+
+def database_from_environment() -> dict[str, Any]:
     """DATABASE_URL when it is set, otherwise the Go tool's DB_* variables and defaults.
 
     RTX_EMBEDDED_POSTGRES=1 asks for a private server instead (:mod:`rtx.embedded`), and is
@@ -67,29 +91,64 @@ def database_from_environment() -> dict[str, object]:
     from rtx import embedded
 
     if embedded.requested(env):
-        database = embedded.database(env, BASE_DIR)
-    elif env.str("DATABASE_URL", default=""):
-        database = checks.database_url(
-            "DATABASE_URL", verbatim("DATABASE_URL", default=""), environ.Env.db_url_config
-        )
-    else:
-        database = {
-            "HOST": env.str("DB_HOST", default="localhost"),
-            "PORT": typed(env.int, "DB_PORT", default=5432, check=checks.port),
-            "NAME": env.str("DB_NAME", default="trading_engine"),
-            "USER": env.str("DB_USER", default="postgres"),
-            "PASSWORD": verbatim("DB_PASSWORD", default=""),
-            "OPTIONS": {
-                "sslmode": typed(env.str, "DB_SSL_MODE", default="disable", check=checks.ssl_mode)
-            },
-        }
+        return embedded.database(env, BASE_DIR)
+    if env.str("DATABASE_URL", default=""):
+        return postgres_url("DATABASE_URL")
+    return {
+        "HOST": env.str("DB_HOST", default="localhost"),
+        "PORT": typed(env.int, "DB_PORT", default=5432, check=checks.port),
+        "NAME": env.str("DB_NAME", default="trading_engine"),
+        "USER": env.str("DB_USER", default="postgres"),
+        "PASSWORD": verbatim("DB_PASSWORD", default=""),
+        "OPTIONS": {
+            "sslmode": typed(env.str, "DB_SSL_MODE", default="disable", check=checks.ssl_mode)
+        },
+    }
+
+
+def connection_settings(
+    database: dict[str, Any], *, pooled_per_transaction: bool
+) -> dict[str, Any]:
+    """The project's backend and session options on top of a server's address.
+
+    Through a pooler in transaction mode, nothing may outlive a transaction on the server
+    connection it happened to get: Django's server-side cursors (``QuerySet.iterator()``
+    declares one WITH HOLD outside a transaction) are switched off, and psycopg's
+    automatic prepared statements stay off (Django's default; a URL option cannot turn them
+    on). Session parameters need nothing: Django only sets TimeZone, when the server's
+    differs, and PgBouncer replays it on every server connection the client gets (as it does
+    application_name). See docs/topology.md.
+    """
     database["ENGINE"] = "rtx.db.backend"
     options = database.setdefault("OPTIONS", {})
     options.setdefault("application_name", env.str("DB_APPLICATION_NAME", default="rtx-schema"))
+    if pooled_per_transaction:
+        options["prepare_threshold"] = None
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
     return database
 
 
-DATABASES = {"default": database_from_environment()}
+def databases_from_environment() -> dict[str, dict[str, Any]]:
+    """``default``, the primary; and ``replica`` when DB_REPLICA_URL names a standby.
+
+    The replica serves the selectors' reads (:mod:`rtx.db.routers`); the test runner does
+    not create a database for it but points it at the primary's test database (a
+    streaming replica copies the whole server, so a real one has it too).
+    """
+    pooled = pool_mode() == "transaction"
+    databases = {
+        "default": connection_settings(database_from_environment(), pooled_per_transaction=pooled)
+    }
+    if env.str("DB_REPLICA_URL", default=""):
+        replica = connection_settings(postgres_url("DB_REPLICA_URL"), pooled_per_transaction=pooled)
+        replica["TEST"] = {"MIRROR": "default"}
+        databases["replica"] = replica
+    return databases
+
+
+DATABASES = databases_from_environment()
+# Only with a replica: without one, every query goes to default, as Django routes by itself.
+DATABASE_ROUTERS = ["rtx.db.routers.PrimaryReplicaRouter"] if "replica" in DATABASES else []
 
 INSTALLED_APPS = [
     "rtx.apps.RtxAdminConfig",
