@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Upper
 from accounts.models import TradingGroup
 from adminpanel.models import AdminAuditLog, GroupSymbolSettings
 from rtx.db.compiled import PAGE, CompiledQuery
+from rtx.db.routers import replica_read
 
 
 def audit_log_search(*, queryset: QuerySet[AdminAuditLog], text: str) -> QuerySet[AdminAuditLog]:
@@ -47,6 +48,7 @@ def audit_entries(
 AUDIT_ENTRIES = CompiledQuery(audit_entries)
 
 
+@replica_read
 def audit_log_list(
     *,
     start: datetime,
@@ -94,6 +96,7 @@ OWN_SYMBOL_SETTINGS = CompiledQuery(
 )
 
 
+@replica_read
 def symbol_settings_effective(*, group_id: int, symbol: str) -> SymbolSettings:
     """A symbol's settings in a group: group_symbol_settings where set, else the group's.
 

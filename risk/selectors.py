@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from risk.models import LiquidationEvent, RiskAlert, SymbolCorrelation
 from rtx.db.compiled import PAGE, CompiledQuery
+from rtx.db.routers import replica_read
 
 
 def unacknowledged_alerts(severity: Any = None) -> QuerySet[RiskAlert]:
@@ -18,6 +19,7 @@ def unacknowledged_alerts(severity: Any = None) -> QuerySet[RiskAlert]:
 UNACKNOWLEDGED_ALERTS = CompiledQuery(unacknowledged_alerts)
 
 
+@replica_read
 def risk_alert_list_unacknowledged(
     *, severity: str | None = None, limit: int = PAGE
 ) -> list[RiskAlert]:
@@ -32,6 +34,7 @@ LIQUIDATION_EVENTS = CompiledQuery(
 )
 
 
+@replica_read
 def liquidation_event_list(*, account_id: int, limit: int = PAGE) -> list[LiquidationEvent]:
     """An account's liquidations, newest first."""
     return LIQUIDATION_EVENTS.fetch(account_id=account_id, limit=limit)
@@ -44,6 +47,7 @@ CORRELATION = CompiledQuery(
 )
 
 
+@replica_read
 def symbol_correlation_get(*, symbol_a: str, symbol_b: str) -> SymbolCorrelation | None:
     """The correlation of two symbols, whichever order they were stored in."""
     for symbol1, symbol2 in ((symbol_a, symbol_b), (symbol_b, symbol_a)):

@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Min, QuerySet, Sum
 
 from rtx.db.compiled import PAGE, CompiledQuery
 from rtx.db.keyset import RowsBefore
+from rtx.db.routers import replica_read
 from rtx.db.timebucket import First, Last, TimeBucket, timescale_in_use
 from trading.models import Order, OrderHistory, Position, Trade
 
@@ -33,6 +34,7 @@ OPEN_POSITIONS = CompiledQuery(
 )
 
 
+@replica_read
 def position_list_open(*, account_id: int, limit: int = PAGE) -> list[Position]:
     """An account's open positions, oldest first."""
     return OPEN_POSITIONS.fetch(account_id=account_id, limit=limit)
@@ -50,6 +52,7 @@ def orders_by_status(
 ORDERS_BY_STATUS = CompiledQuery(orders_by_status)
 
 
+@replica_read
 def order_list_by_status(
     *,
     account_id: int,
@@ -82,6 +85,7 @@ PENDING_ORDERS = CompiledQuery(
 )
 
 
+@replica_read
 def order_list_pending_for_symbol(*, symbol: str, limit: int = PAGE) -> list[Order]:
     """A symbol's pending orders, oldest first (the matching queue)."""
     return PENDING_ORDERS.fetch(symbol=symbol, limit=limit)
@@ -107,6 +111,7 @@ ACCOUNT_ORDER_HISTORY = newest_in_window(OrderHistory, "account_id", "order_time
 SYMBOL_ORDER_HISTORY = newest_in_window(OrderHistory, "symbol", "order_time")
 
 
+@replica_read
 def trade_list_for_account(
     *, account_id: int, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[Trade]:
@@ -114,6 +119,7 @@ def trade_list_for_account(
     return ACCOUNT_TRADES.fetch(account_id=account_id, start=start, end=end, limit=limit)
 
 
+@replica_read
 def trade_list_for_symbol(
     *, symbol: str, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[Trade]:
@@ -121,6 +127,7 @@ def trade_list_for_symbol(
     return SYMBOL_TRADES.fetch(symbol=symbol, start=start, end=end, limit=limit)
 
 
+@replica_read
 def order_history_for_account(
     *, account_id: int, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[OrderHistory]:
@@ -128,6 +135,7 @@ def order_history_for_account(
     return ACCOUNT_ORDER_HISTORY.fetch(account_id=account_id, start=start, end=end, limit=limit)
 
 
+@replica_read
 def order_history_for_symbol(
     *, symbol: str, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[OrderHistory]:
@@ -155,6 +163,7 @@ TRADE_OHLCV = CompiledQuery(
 )
 
 
+@replica_read
 def trade_ohlcv(
     *, symbol: str, start: datetime, end: datetime, interval: timedelta
 ) -> list[dict[str, Any]]:
@@ -178,6 +187,7 @@ DAILY_ORDER_COUNTS = CompiledQuery(
 )
 
 
+@replica_read
 def order_counts_per_account_per_day(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """How many orders each account placed per UTC day, from order_history."""
     return DAILY_ORDER_COUNTS.fetch(start=start, end=end)

@@ -40,7 +40,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.lookups import (
@@ -55,6 +55,7 @@ from django.db.models.lookups import (
 from django.db.models.query import ModelIterable, ValuesIterable
 
 from rtx.db.loading import FastLoadingModel
+from rtx.db.routers import read_alias
 
 CACHE_SIZE = 64
 PAGE = 100  # rows a selector's list holds unless the caller gives a limit
@@ -246,9 +247,15 @@ class CompiledQuery:
         return statement
 
     def fetch(
-        self, *, limit: int | None = None, using: str = DEFAULT_DB_ALIAS, **values: Any
+        self, *, limit: int | None = None, using: str | None = None, **values: Any
     ) -> list[Any]:
-        """The rows for these values: model instances, or dicts for a ``values()`` query."""
+        """The rows for these values: model instances, or dicts for a ``values()`` query.
+
+        Read from ``using``, or else where the router sends reads now (it runs the SQL itself,
+        so Django's router would not be asked).
+        """
+        if using is None:
+            using = read_alias()
         if limit is not None and (type(limit) is not int or limit < 0):
             raise ValueError(f"limit must be a non-negative int, not {limit!r}")
         if limit == 0:
