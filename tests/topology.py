@@ -436,7 +436,9 @@ class PgBouncer:
         clients = [psycopg.connect(self.conninfo(dbname)) for _ in range(POOL_SIZE)]
         try:
             for client in clients:
-                client.execute("SELECT 1")  # holds a server connection until the rollback
+                client.execute("SELECT 1")  # holds a server connection until the commit
+            for client in clients:
+                client.commit()  # a clean server connection goes back to the pool
         finally:
             for client in clients:
                 client.close()
