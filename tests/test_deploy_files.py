@@ -8,6 +8,7 @@ and the workflow also by actionlint when its binary is installed.
 
 import ast
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,10 +16,12 @@ import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
+from tests import topology
 from tests.conftest import PROJECT_ROOT
 
 VENV_BIN = Path(sys.executable).parent
@@ -284,26 +287,113 @@ def test_success_compose_file_matches_the_compose_specification() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_success_compose_runs_preloaded_timescaledb() -> None:
-    db = load_yaml(COMPOSE)["services"]["db"]
+def compose_services() -> dict[str, Any]:
+    return dict(load_yaml(COMPOSE)["services"])
+
+
+def test_success_compose_runs_preloaded_timescaledb_on_loopback_ports_only() -> None:
+    services = compose_services()
+    db = services["db"]
     assert TIMESCALEDB_PG15.match(db["image"]), db["image"]
     assert "shared_preload_libraries=timescaledb" in db["command"]
-    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
-    assert all(port.startswith("127.0.0.1:") for port in db["ports"]), "local development only"
+    ports = [port for service in services.values() for port in service.get("ports", [])]
+    assert all(port.startswith("127.0.0.1:") for port in ports), "local development only"
 
 
-def test_success_compose_migrate_service_runs_rtx_migrate_up_after_a_healthy_db() -> None:
-    services = load_yaml(COMPOSE)["services"]
+def run_db_healthcheck(port: int) -> subprocess.CompletedProcess[str]:
+    """The db service's healthcheck command, as its container runs it, against ``port``."""
+    kind, command = compose_services()["db"]["healthcheck"]["test"]
+    assert kind == "CMD-SHELL"
+    environment = {
+        "PATH": os.environ["PATH"],
+        "PGPORT": str(port),  # the command names no port: the container's is 5432
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_PASSWORD": "",
+    }
+    return subprocess.run(
+        ["sh", "-c", command.replace("$$", "$")],  # compose's escape for a literal $
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_success_compose_db_is_healthy_only_once_its_database_answers_over_tcp(
+    primary_server: topology.Server,
+) -> None:
+    # The image's first-start initialisation server listens on a Unix socket only: nothing
+    # on the TCP port, then a server without the database, must both be unhealthy.
+    assert run_db_healthcheck(topology.free_port()).returncode != 0
+    without_database = run_db_healthcheck(primary_server.port)
+    assert without_database.returncode != 0
+    assert 'database "trading_engine" does not exist' in without_database.stderr
+    with primary_server.connect() as connection:
+        connection.execute("CREATE DATABASE trading_engine")
+    try:
+        healthy = run_db_healthcheck(primary_server.port)
+    finally:
+        topology.drop_database(primary_server, "trading_engine")
+    assert healthy.returncode == 0, healthy.stderr
+
+
+def test_success_compose_migrate_service_runs_rtx_migrate_up_directly_after_a_healthy_db() -> None:
+    services = compose_services()
     migrate = services["migrate"]
     assert migrate["build"] == "."
     assert migrate["command"] == ["rtx-migrate", "-up"]
     assert migrate["depends_on"] == {"db": {"condition": "service_healthy"}}
     environment = migrate["environment"]
-    assert environment["DB_HOST"] == "db"
+    assert environment["DB_HOST"] == "db"  # a session of its own: never through the pooler
     assert environment["DB_PASSWORD"] == services["db"]["environment"]["POSTGRES_PASSWORD"]
     assert environment["DB_NAME"] == services["db"]["environment"]["POSTGRES_DB"]
     unknown = set(environment) - set(settings_variables())
     assert not unknown, f"the project reads no such variables: {unknown}"
+
+
+def test_success_compose_pgbouncer_pools_per_transaction_in_front_of_db() -> None:
+    pgbouncer = compose_services()["pgbouncer"]
+    assert re.fullmatch(r"edoburu/pgbouncer:v\d+\.\d+\.\d+-p\d+", pgbouncer["image"])
+    environment = pgbouncer["environment"]
+    assert (environment["DB_HOST"], environment["POOL_MODE"]) == ("db", "transaction")
+    assert pgbouncer["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert "pg_isready" in pgbouncer["healthcheck"]["test"]
+
+
+def test_success_compose_schema_users_wait_for_migrate_and_go_through_the_pooler() -> None:
+    services = compose_services()
+    consumers = {
+        name: service
+        for name, service in services.items()
+        if service.get("image") == services["migrate"]["image"] and name != "migrate"
+    }
+    assert consumers, "no service of the project's image besides migrate"
+    for name, service in consumers.items():
+        assert service["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }, name
+        environment = service["environment"]
+        assert urlsplit(environment["DATABASE_URL"]).hostname == "pgbouncer", name
+        assert environment["DB_POOL_MODE"] == "transaction", name
+        unknown = set(environment) - set(settings_variables())
+        assert not unknown, f"{name}: the project reads no such variables: {unknown}"
+
+
+def test_success_compose_replica_profile_streams_from_db() -> None:
+    services = compose_services()
+    replica = services["replica"]
+    assert replica["profiles"] == ["replica"]
+    assert replica["image"] == services["db"]["image"]
+    script = " ".join(replica["command"])
+    assert "pg_basebackup --host=db" in script
+    assert "--write-recovery-conf" in script
+    assert "hot_standby=on" in script
+    assert replica["depends_on"] == {"db": {"condition": "service_healthy"}}
+    # db lets it in: the init script adds a replication line to pg_hba.conf.
+    (mount,) = [volume for volume in services["db"]["volumes"] if "initdb.d" in volume]
+    source = PROJECT_ROOT / mount.split(":")[0]
+    assert "host replication all all" in source.read_text()
 
 
 # --- GitHub workflows --------------------------------------------------------------------------
