@@ -430,6 +430,10 @@ class PgBouncer:
             names = [column.name for column in cursor.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def version(self) -> str:
+        """``SHOW VERSION``: e.g. "PgBouncer 1.18.0"."""
+        return str(self.show("VERSION")[0]["version"])
+
     def warm_pool(self, dbname: str) -> None:
         """Open every server connection of ``dbname``'s pool, so that round robin deals a
         client's consecutive transactions to different server connections from then on."""

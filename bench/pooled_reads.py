@@ -1,0 +1,153 @@
+"""The read patterns through PgBouncer in transaction mode, next to the same reads direct.
+
+Usage::
+
+    .venv/bin/python bench/pooled_reads.py [--runs 1000] [--scale 0.1] [--seed 42] \\
+        [--database NAME] [--keep]
+
+Without ``--database`` it creates ``rtx_bench_<pid>``, applies the schema and seeds it at
+``--scale`` (bench/seed.py; its report is not written); with ``--database`` it reads that
+seeded database and changes nothing. It starts Debian's ``pgbouncer`` in front of the
+configured server (``pool_mode = transaction``, the test suite's configuration from
+tests/topology.py: it trusts its clients and logs in to the server without a password, so
+the server must trust loopback connections), then runs bench/reads.py's measurement twice,
+each in a process of its own: directly, then through PgBouncer with
+``DB_POOL_MODE=transaction``. Both sides of a pattern go the same way (the selector through
+Django, the hand-written SQL through psycopg), so the difference is what the pooler adds to
+each round trip. Results go to ``bench/results/pooled_reads.txt``.
+"""
+
+import argparse
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+from common import (
+    PROJECT_ROOT,
+    BenchError,
+    Server,
+    add_database_arguments,
+    bench_database,
+    environment_lines,
+    say,
+    write_results,
+)
+from reads import measure_reads
+from seed import add_seed_arguments, seed_database
+
+sys.path.insert(0, str(PROJECT_ROOT))
+from tests.topology import POOL_SIZE, TopologyError, start_pgbouncer
+
+DEFAULT_SCALE = 0.1  # 100k orders, 200k trades: a few minutes in all
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One pattern's latencies on one path, in milliseconds (picklable, unlike a Pattern)."""
+
+    name: str
+    extra: bool
+    rows: float
+    orm_p50: float
+    orm_p99: float
+    sql_p50: float
+    sql_p99: float
+
+
+def measure(server: Server, dbname: str, runs: int, pool_mode: str) -> list[Figures]:
+    """bench/reads.py's measurement of every pattern, in this (fresh) process."""
+    os.environ["DB_POOL_MODE"] = pool_mode
+    return [
+        Figures(
+            r.pattern.name,
+            r.pattern.extra,
+            r.rows,
+            r.orm.p50,
+            r.orm.p99,
+            r.sql.p50,
+            r.sql.p99,
+        )
+        for r in measure_reads(server, dbname, runs=runs)
+    ]
+
+
+def measure_apart(server: Server, dbname: str, runs: int, pool_mode: str) -> list[Figures]:
+    """:func:`measure` in a process of its own: Django is set up once per process."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as child:
+        return child.submit(measure, server, dbname, runs, pool_mode).result()
+
+
+def report_lines(direct: list[Figures], pooled: list[Figures], runs: int) -> list[str]:
+    width = max(len(f.name) for f in direct) + 2
+    lines = [
+        f"{runs} runs per pattern and path after the warm-up runs of bench/reads.py; ms.",
+        "direct: the server itself; pgbouncer: through PgBouncer (pool_mode = transaction,"
+        " DB_POOL_MODE=transaction). ORM = the selector; SQL = the same statements by hand.",
+        "",
+        f"{'pattern':<{width}}  {'rows':>5}  {'ORM p50':>15}  {'ORM p99':>15}  {'SQL p99':>15}"
+        f"  {'ORM p99 +':>9}",
+        f"{'':<{width}}  {'':>5}  {'direct  pgbncr':>15}  {'direct  pgbncr':>15}"
+        f"  {'direct  pgbncr':>15}  {'':>9}",
+    ]
+    for d, p in zip(direct, pooled, strict=True):
+        name = d.name + (" *" if d.extra else "")
+        lines.append(
+            f"{name:<{width}}  {d.rows:>5.0f}  {d.orm_p50:>6.2f}  {p.orm_p50:>6.2f}"
+            f"  {d.orm_p99:>6.2f}  {p.orm_p99:>6.2f}  {d.sql_p99:>6.2f}  {p.sql_p99:>6.2f}"
+            f"  {p.orm_p99 - d.orm_p99:>+9.2f}"
+        )
+    lines += ["", "* beyond the issue's list of read patterns (as in bench/results/reads.txt)."]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--runs", type=int, default=1000, help="timed calls per pattern, path and side"
+    )
+    add_seed_arguments(parser)
+    parser.set_defaults(scale=DEFAULT_SCALE)
+    add_database_arguments(parser)
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, not {args.runs}")
+    server = Server.from_environment()
+
+    def seed(dbname: str) -> None:
+        seed_database(server, dbname, scale=args.scale, seed=args.seed)
+
+    try:
+        bouncer = start_pgbouncer(server.host, server.port)
+    except TopologyError as error:  # ComponentMissing too: pgbouncer is not installed
+        print(f"pooled_reads: {error}", file=sys.stderr)
+        return 1
+    try:
+        with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
+            say(f"Direct: {server.describe(dbname)}")
+            direct = measure_apart(server, dbname, args.runs, "session")
+            pooled_server = Server(bouncer.host, bouncer.port, server.user, server.password)
+            say(f"Through PgBouncer: {pooled_server.describe(dbname)}")
+            pooled = measure_apart(pooled_server, dbname, args.runs, "transaction")
+            write_results(
+                "pooled_reads",
+                "rtx-schema benchmark: read patterns direct and through PgBouncer"
+                " (bench/pooled_reads.py)",
+                [
+                    *environment_lines(server, dbname),
+                    f"PgBouncer:   {bouncer.version()}, pool_mode = transaction,"
+                    f" default_pool_size = {POOL_SIZE}, server_round_robin = 1",
+                ],
+                report_lines(direct, pooled, args.runs),
+            )
+    except BenchError as error:
+        print(f"pooled_reads: {error}", file=sys.stderr)
+        return 1
+    finally:
+        bouncer.stop_and_remove()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
