@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
+            load_before = os.getloadavg()[0]
             say(f"Direct: {server.describe(dbname)}")
             direct = measure_apart(server, dbname, args.runs, "session")
             pooled_server = Server(bouncer.host, bouncer.port, server.user, server.password)
@@ -138,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
                     *environment_lines(server, dbname),
                     f"PgBouncer:   {bouncer.version()}, pool_mode = transaction,"
                     f" default_pool_size = {POOL_SIZE}, server_round_robin = 1",
+                    # Other processes on the machine show in the p99s: say how busy it was.
+                    f"Load:        1-minute load average {load_before:.2f} before the"
+                    f" measurements, {os.getloadavg()[0]:.2f} after",
                 ],
                 report_lines(direct, pooled, args.runs),
             )
