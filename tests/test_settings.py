@@ -250,21 +250,37 @@ def test_success_replica_url_adds_the_replica_alias_and_its_router(tmp_path: Pat
     assert configured["routers"] == ["rtx.db.routers.PrimaryReplicaRouter"]
 
 
-def test_error_a_bad_database_url_is_one_line_that_does_not_show_it(tmp_path: Path) -> None:
-    for variable, url in (
-        ("DB_REPLICA_URL", "mysql://reader:s3cret@standby/trading_engine"),
-        ("DB_REPLICA_URL", "postgres://reader:s3cret@standby:port/trading_engine"),
-        ("DB_REPLICA_URL", "postgres://reader:s3cret@standby:5432/"),
-        ("DATABASE_URL", "standby.internal"),
+def test_error_a_bad_database_url_is_one_line_that_does_not_show_its_password(
+    tmp_path: Path,
+) -> None:
+    usage = "use postgres://USER:PASSWORD@HOST:PORT/NAME"
+    for variable, url, reason in (
+        (
+            "DB_REPLICA_URL",
+            "mysql://reader:s3cret@standby/trading_engine",
+            "'mysql://reader:***@standby/trading_engine' is not valid: the scheme must be "
+            f"postgres://; {usage}",
+        ),
+        (
+            "DB_REPLICA_URL",
+            "postgres://reader:s3cret@standby:port/trading_engine",
+            "'postgres://reader:***@standby:port/trading_engine' is not valid: Port could not "
+            f"be cast to integer value as 'port'; {usage}",
+        ),
+        (
+            "DB_REPLICA_URL",
+            "postgres://reader:s3cret@standby:5432/",
+            f"'postgres://reader:***@standby:5432/' is not valid: it names no database; {usage}",
+        ),
+        (
+            "DATABASE_URL",
+            "standby.internal",
+            f"'standby.internal' is not valid: the scheme must be postgres://; {usage}",
+        ),
     ):
-        result = run_settings_code(
-            "from rtx.cli import run; run(['manage.py', 'check'])", {variable: url}, tmp_path
-        )
+        result = run_settings_code(MANAGE_CHECK, {variable: url}, tmp_path)
         assert result.returncode == 2, url
-        assert result.stderr == (
-            f"Configuration error: {variable} is not a PostgreSQL URL: "
-            "use postgres://user:password@host:port/name\n"
-        )
+        assert result.stderr == f"Configuration error: {variable}={reason}\n"
 
 
 def test_success_transaction_pool_mode_leaves_nothing_on_the_server_between_transactions(
@@ -288,7 +304,7 @@ def test_success_transaction_pool_mode_leaves_nothing_on_the_server_between_tran
 
 def test_error_bad_pool_mode_is_one_line(tmp_path: Path) -> None:
     result = run_settings_code(
-        "from rtx.cli import run; run(['manage.py', 'check'])",
+        MANAGE_CHECK,
         {"DB_POOL_MODE": "statement"},
         tmp_path,
     )
