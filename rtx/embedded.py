@@ -8,7 +8,8 @@ on a TCP port, and creates the configured database (``DB_NAME``) in it when miss
 
 It is never used in place of a configured server: with the setting off nothing here runs,
 and with it on, any variable that names a server (``DATABASE_URL``, ``DB_HOST``, ...) is
-refused. The server stops when the last process using it exits.
+refused. The server stops when the last process using it exits. It refuses to run as root:
+pgserver would then change things outside the data folder (a system user, permissions).
 
 Settings call :func:`requested` and :func:`database`; nothing here touches the terminal.
 Failures are :class:`~django.core.exceptions.ImproperlyConfigured` sentences, which
@@ -17,6 +18,7 @@ Failures are :class:`~django.core.exceptions.ImproperlyConfigured` sentences, wh
 
 import contextlib
 import importlib
+import os
 import subprocess
 import warnings
 from pathlib import Path
@@ -115,15 +117,25 @@ def load_pgserver() -> Any:
 FAILED_STARTS: dict[Path, str] = {}
 
 
+ROOT_REFUSED = (
+    f"{SETTING}=1 does not run as root: PostgreSQL refuses root, and the embedded server "
+    "would then create a system user and open the data folder's parent directories to it; "
+    "run the command as an ordinary user (its data stays in its own .pgdata/)"
+)
+
+
 def start(data: Path) -> tuple[Path, int]:
     """Start the server on ``data`` (made with ``initdb`` the first time) or join a running one.
 
     Returns the directory of its Unix socket and its port number. The server stops when the
-    last process that started or joined it exits.
+    last process that started or joined it exits. Refused to root: nothing outside ``data``
+    is ever changed.
     """
     if data in FAILED_STARTS:
         raise ImproperlyConfigured(FAILED_STARTS[data])
     pgserver = load_pgserver()
+    if os.geteuid() == 0:
+        raise ImproperlyConfigured(ROOT_REFUSED)
     data.parent.mkdir(parents=True, exist_ok=True)
     try:
         server = pgserver.get_server(data, cleanup_mode="stop")

@@ -26,6 +26,10 @@ needs_pgserver = pytest.mark.skipif(
     importlib.util.find_spec("pgserver") is None,
     reason="needs the embedded extra: pip install -e '.[embedded]'",
 )
+# The embedded server refuses root (see test_error_root_is_refused_and_nothing_changes).
+runs_unprivileged = pytest.mark.skipif(
+    os.geteuid() == 0, reason="the embedded server runs only as an ordinary user"
+)
 
 
 def embedded_environment(data: Path, **extra: str) -> dict[str, str]:
@@ -67,6 +71,7 @@ def data(tmp_path: Path) -> Iterator[Path]:
 
 
 @needs_pgserver
+@runs_unprivileged
 def test_success_up_then_status_on_the_embedded_server(data: Path, tmp_path: Path) -> None:
     environment = embedded_environment(data)
 
@@ -90,6 +95,7 @@ def test_success_up_then_status_on_the_embedded_server(data: Path, tmp_path: Pat
 
 
 @needs_pgserver
+@runs_unprivileged
 def test_error_embedded_server_that_cannot_start(tmp_path: Path) -> None:
     not_a_folder = tmp_path / "pgdata"
     not_a_folder.write_text("a file where the data folder should be\n")
@@ -173,3 +179,22 @@ def test_success_setting_off_changes_nothing(value: str, data: Path, tmp_path: P
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == ["db.internal", 6543, "trading_engine"]
     assert not data.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="checks what happens to root")
+def test_error_root_is_refused_and_nothing_changes(data: Path, tmp_path: Path) -> None:
+    parent_mode = tmp_path.stat().st_mode
+    users_before = Path("/etc/passwd").read_text()
+
+    result = rtx_migrate("-status", env=embedded_environment(data), cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Configuration error: RTX_EMBEDDED_POSTGRES=1 does not run as root: PostgreSQL refuses "
+        "root, and the embedded server would then create a system user and open the data "
+        "folder's parent directories to it; run the command as an ordinary user (its data "
+        "stays in its own .pgdata/)\n"
+    )
+    assert not data.exists()
+    assert tmp_path.stat().st_mode == parent_mode
+    assert Path("/etc/passwd").read_text() == users_before

@@ -164,6 +164,8 @@ def test_success_help_stands_alone() -> None:
         "-reason",
         "-lock-wait",
         "-update-lock",
+        "-connect-wait",
+        "-wait-replicas",
         "-database",
     ]
     assert "--version" not in result.stdout
@@ -240,7 +242,7 @@ def test_success_up_applies_every_version_and_records_each(database: str) -> Non
     assert result.returncode == 0, result.stderr
     assert "Database: postgres@127.0.0.1:5432/" in result.stdout
     assert "Applying version 1 (initial_schema): 23 migration(s)" in result.stdout
-    assert "  applied accounts.0001_initial (" in result.stdout
+    assert "  applying accounts.0001_initial" in result.stdout
     assert f"Done: version 0 -> 103; {len(ALL)} applied, 0 reverted in" in result.stdout
     assert mirror(database) == ALL
     rows = fetch_all(
@@ -337,6 +339,10 @@ def test_success_status_json_shape(database: str) -> None:
         "legacy_time_zone_warning",
         "unchecked",
         "drift",
+        "server",
+        "newest_change",
+        "standbys",
+        "replayed_newest_change",
     }
     pending = [number for number, _ in ALL[1:]]
     assert (status["current"], status["latest"], status["pending"]) == (1, 103, pending)
@@ -586,10 +592,13 @@ def test_success_console_script_is_installed(database: str) -> None:
 def test_success_diff_prints_what_a_range_of_versions_changes(database: str) -> None:
     result = manage("rtx_migrate", "-diff", "1", "2", database=database)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1].endswith(
-        "   building versions 1 and 2 in a scratch database"
-    )
-    assert result.stdout.splitlines()[2:] == [
+    progress = [line.split("   ", 1)[1] for line in result.stdout.splitlines()[1:4]]
+    assert progress == [
+        "building versions 1 and 2 in a scratch database",
+        "scratch database: version 1 (initial_schema) applied",
+        "scratch database: version 2 (audit_log_append_only) applied",
+    ]
+    assert result.stdout.splitlines()[4:] == [
         "Schema changes from version 1 to 2:",
         "  admin_audit_log: trigger admin_audit_log_append_only added: CREATE TRIGGER "
         "admin_audit_log_append_only BEFORE DELETE OR UPDATE ON public.admin_audit_log FOR EACH "

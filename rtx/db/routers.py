@@ -12,7 +12,8 @@ With ``DB_REPLICA_URL`` set, the settings add the ``replica`` database alias and
 
 Every write, every other read (services, the admin, management commands) and every
 migration goes to the primary: ``db_for_write`` is always ``default`` (so an instance read
-from the replica is saved to the primary) and ``allow_migrate`` is true on ``default`` only.
+from the replica is saved to the primary) and ``allow_migrate`` is true on the primary's
+aliases only (``default``, and ``migrate``, its direct address for rtx-migrate).
 Without a replica nothing here changes where a query goes.
 """
 
@@ -27,6 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 REPLICA = "replica"
+MIGRATE = "migrate"
 
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
@@ -89,4 +91,5 @@ class PrimaryReplicaRouter:
         return None
 
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
-        return db == DEFAULT_DB_ALIAS
+        # ``migrate`` (RTX_MIGRATE_DATABASE_URL) is the primary too, reached directly.
+        return db in (DEFAULT_DB_ALIAS, MIGRATE)

@@ -23,8 +23,11 @@ ENVIRONMENT = (
     ("DB_PASSWORD", "empty", "password (never printed)"),
     ("DB_SSL_MODE", "disable", "libpq sslmode: disable, require, verify-full, ..."),
     ("DATABASE_URL", "unset", "postgres://USER:PASSWORD@HOST:PORT/NAME; wins over DB_*"),
+    ("RTX_MIGRATE_DATABASE_URL", "unset", "the primary's direct URL, when DATABASE_URL is pooled"),
+    ("DB_POOL_MODE", "session", "transaction: DATABASE_URL goes through a transaction pooler"),
     ("DB_APPLICATION_NAME", "rtx-schema", "application_name of our sessions"),
     ("ENVIRONMENT", "development", "production: -allow-data-loss needed to drop rows"),
+    ("RTX_CONNECT_WAIT", "0", "seconds to wait for the server to accept connections"),
     ("RTX_LOCK_WAIT_SECONDS", "60", "how long to wait for another migration (-lock-wait)"),
     ("RTX_LOCK_TIMEOUT", "1s", "lock_timeout of DDL: how long writers may queue behind it"),
     ("RTX_LOCK_RETRIES", "5", "retries of a version whose statement hit lock_timeout"),
@@ -70,9 +73,9 @@ def epilog() -> str:
     )
     variables = "\n".join(
         textwrap.fill(
-            f"  {name:<22} {meaning} (default: {default})",
+            f"  {name:<25} {meaning} (default: {default})",
             width=WIDTH,
-            subsequent_indent=" " * 25,
+            subsequent_indent=" " * 28,
         )
         for name, default, meaning in ENVIRONMENT
     )

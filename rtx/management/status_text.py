@@ -33,6 +33,11 @@ def status_lines(status: Status, style: Style) -> list[str]:
         f"Current version: {status.current} (latest {status.latest})",
         f"TimescaleDB: {status.timescaledb['summary']}",
     ]
+    if status.server == "standby":
+        replayed = "has" if status.replayed_newest_change else "has NOT yet"
+        newest = f"; it {replayed} replayed {status.newest_change}" if status.newest_change else ""
+        lines.append(f"Server: a hot standby (read-only){newest}")
+    lines += [f"Replication: {standby}" for standby in status.standbys]
     if status.go_database:
         lines.append(
             style.WARNING(

@@ -269,6 +269,7 @@ class Adoption:
             started = time.monotonic()
             cursor.execute(f'SELECT count(*) FROM "{table}"')
             rows = cursor.fetchone()[0]
+            self.report(Progress(f"converting {table}: {rows} rows"))
             self._convert_table(cursor, table, zone.name)
             self.report(
                 Progress(f"converted {table}: {rows} rows in {time.monotonic() - started:.2f}s")

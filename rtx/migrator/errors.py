@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     FOREIGN_DEPENDENTS = 11
     DATA_LOSS_REFUSED = 12
     DRIFT = 13
+    UNSUITABLE_SESSION = 14
+    REPLICAS_BEHIND = 15
 
 
 MEANINGS = {
@@ -73,6 +75,14 @@ MEANINGS = {
     ExitCode.DRIFT: (
         "Drift: objects of recorded versions are missing, INVALID or changed (`-status` lists "
         "them); a run refuses before changing anything, or after, if it could not finish them"
+    ),
+    ExitCode.UNSUITABLE_SESSION: (
+        "The connection is not a session of its own on the primary: a hot standby, or a "
+        "pooler in transaction mode (use `RTX_MIGRATE_DATABASE_URL`): refused, nothing changed"
+    ),
+    ExitCode.REPLICAS_BEHIND: (
+        "`-wait-replicas`: a standby had not replayed the newest schema change in time (the "
+        "change itself is done)"
     ),
 }
 
@@ -141,6 +151,18 @@ class DriftFound(MigratorError):
     """Objects of recorded versions are missing, INVALID or changed in the live catalog."""
 
     exit_code = ExitCode.DRIFT
+
+
+class UnsuitableSession(MigratorError):
+    """A hot standby, or a pooler that hands out server connections per transaction."""
+
+    exit_code = ExitCode.UNSUITABLE_SESSION
+
+
+class ReplicasBehind(MigratorError):
+    """A standby did not replay the newest schema change within -wait-replicas."""
+
+    exit_code = ExitCode.REPLICAS_BEHIND
 
 
 @contextmanager

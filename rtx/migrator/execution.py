@@ -88,6 +88,7 @@ class StepExecution:
                 failure = self.failure(error)
                 self._note_failed_attempt(failure)
                 raise failure from error
+            history.note_commit_lsn(self.connection, entry)
             return
         entry = history.begin(self.connection, step.version.number, step.version.name, step.action)
         try:
@@ -101,6 +102,7 @@ class StepExecution:
             failure = self.failure(error)
             history.finish(self.connection, entry, "failed", str(failure))
             raise failure from error
+        history.note_commit_lsn(self.connection, entry)
 
     def _note_failed_attempt(self, failure: MigratorError) -> None:
         """The rolled-back attempt's entry, written after the rollback; best effort."""

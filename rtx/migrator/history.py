@@ -5,7 +5,8 @@ dashboards rely on); this table says what happened. A version that runs in a tra
 gets its entry in that transaction, finished. A version that cannot (a ``CONCURRENTLY``
 index build or drop) gets its entry committed *before* it starts, and finished after: an
 entry that never finished is a run that failed or was killed half-way, which is how
-``-status`` tells "partly reverted" from "partly applied". Manual records
+``-status`` tells "partly reverted" from "partly applied". Each finished change also notes
+where its commit is in the WAL, for standbys (:mod:`rtx.migrator.replication`). Manual records
 (``-mark-applied``/``-mark-pending``) carry their required reason here and, for an
 applied version, in ``schema_migrations.reason``.
 """
@@ -32,12 +33,14 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     by_whom VARCHAR(255) NOT NULL,
     host VARCHAR(255) NOT NULL,
     reason TEXT,
-    detail TEXT
+    detail TEXT,
+    commit_lsn PG_LSN
 )
 """
 COMMENT = (
     "What rtx-migrate did to each version: apply, revert, complete, adopt, mark-applied, "
-    "mark-pending; finished_at NULL: a run that failed or was killed before it ended"
+    "mark-pending; finished_at NULL: a run that failed or was killed before it ended; "
+    "commit_lsn: the primary's WAL position just after the change committed"
 )
 INDEX = f"CREATE INDEX IF NOT EXISTS {TABLE}_version_idx ON {TABLE} (version, id)"
 
@@ -96,6 +99,14 @@ def finish(
             f"UPDATE {TABLE} SET finished_at = clock_timestamp(), outcome = %s, detail = %s "
             "WHERE id = %s",
             [outcome, detail, entry_id],
+        )
+
+
+def note_commit_lsn(connection: BaseDatabaseWrapper, entry_id: int) -> None:
+    """After the entry's change committed: the WAL position a standby must replay to have it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET commit_lsn = pg_current_wal_lsn() WHERE id = %s", [entry_id]
         )
 
 

@@ -44,12 +44,10 @@ class Loss:
     """The rows a drop takes with it: exactly counted, or estimated on a big table."""
 
     planned: PlannedDrop
-    rows: int | None  # None: the table is not there (nothing to lose)
+    rows: int
     estimated: bool = False
 
     def describe(self) -> str:
-        if self.rows is None:
-            return f"{self.planned.label}: not there"
         what = "rows with a value" if self.planned.drop.column else "rows"
         if self.estimated:
             return f"{self.planned.label}: about {self.rows:,} {what} (estimate)"
@@ -166,8 +164,7 @@ def losses(cursor: Any, drops: Iterable[PlannedDrop]) -> list[Loss]:
         table, column = planned.drop.table, planned.drop.column
         cursor.execute("SELECT to_regclass(%s)", [_quoted(table)])
         if cursor.fetchone()[0] is None:
-            found.append(Loss(planned, None))
-            continue
+            continue  # made and dropped within the plan (or never there): nothing to lose
         where = f'WHERE "{column}" IS NOT NULL' if column else ""
         cursor.execute(
             f'SELECT count(*) FROM (SELECT 1 FROM "{table}" {where} '

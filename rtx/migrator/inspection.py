@@ -4,12 +4,15 @@ Everything here only reads, with queries a role with CONNECT and SELECT may run;
 a role cannot see is said in ``Status.unchecked`` instead of failing.
 """
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
 from rtx.db import timescale
-from rtx.migrator import history, lock, mirror
+from rtx.migrator import history, lock, mirror, replication, session
 from rtx.migrator.checksum import version_checksum
 from rtx.migrator.database import describe
 from rtx.migrator.drift import Drift, find_drift
@@ -57,6 +60,8 @@ def inspect(connection: BaseDatabaseWrapper, registry: Registry, loader: Migrati
     for state in versions:
         _judge(state, registry.get(state.number), loader, drift, entries.get(state.number))
     running = lock.holder(connection)
+    with connection.cursor() as cursor:
+        replicas = _replication(cursor)
     return Status(
         database=describe(connection),
         current=current_version(registry, {v.number for v in versions if v.state == APPLIED}),
@@ -73,8 +78,39 @@ def inspect(connection: BaseDatabaseWrapper, registry: Registry, loader: Migrati
         legacy_time_zone=zone.describe() if go_database else None,
         legacy_time_zone_warning=zone.warning() if go_database else None,
         timescaledb=timescaledb.as_dict(),
-        unchecked=list(timescaledb.unchecked),
+        unchecked=list(timescaledb.unchecked) + replicas.unchecked,
+        server="standby" if replicas.standby else "primary",
+        newest_change=replicas.change.describe() if replicas.change else None,
+        standbys=replicas.standbys,
+        replayed_newest_change=replicas.replayed,
     )
+
+
+@dataclass
+class Replication:
+    standby: bool
+    change: replication.Change | None
+    standbys: list[str] = field(default_factory=list)
+    replayed: bool | None = None
+    unchecked: list[str] = field(default_factory=list)
+
+
+def _replication(cursor: Any) -> Replication:
+    """Where this server stands in replication, and its standbys' replay of our newest change."""
+    found = Replication(session.is_standby(cursor), replication.newest_change(cursor))
+    if found.change is None:
+        return found
+    if found.standby:
+        found.replayed = replication.standby_has_replayed(cursor, found.change)
+    elif replication.may_read_positions(cursor):
+        found.standbys = [
+            standby.describe(found.change) for standby in replication.standbys(cursor, found.change)
+        ]
+    else:
+        found.unchecked.append(
+            "the standbys' replay positions need pg_read_all_stats (or pg_monitor)"
+        )
+    return found
 
 
 def _version_state(

@@ -68,6 +68,7 @@ def mark_applied(
         )
         entry = history.begin(connection, number, version.name, "mark-applied", reason=reason)
         history.finish(connection, entry, "done")
+    history.note_commit_lsn(connection, entry)
 
 
 def mark_pending(
@@ -109,3 +110,4 @@ def mark_pending(
         mirror.remove(connection, version)
         entry = history.begin(connection, number, version.name, "mark-pending", reason=reason)
         history.finish(connection, entry, "done")
+    history.note_commit_lsn(connection, entry)

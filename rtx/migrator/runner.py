@@ -24,7 +24,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 from django.db.migrations.recorder import MigrationRecorder
 
-from rtx.migrator import history, mirror
+from rtx.migrator import history, mirror, session
 from rtx.migrator.adoption import Adoption
 from rtx.migrator.checksum import version_checksum
 from rtx.migrator.errors import (
@@ -74,6 +74,7 @@ class Migrator:
         timeouts: Timeouts | None = None,
         retries: Retries | None = None,
         heartbeat: float = 5.0,
+        holds_lock: bool = False,
     ) -> None:
         self.connection = connection
         self.registry = registry
@@ -81,6 +82,9 @@ class Migrator:
         self.timeouts = timeouts or Timeouts()
         self.retries = retries or Retries()
         self.heartbeat = heartbeat
+        # Runs under the migration lock: before each version, check the session still
+        # holds it (a pooler in transaction mode may have moved us to another server session).
+        self.holds_lock = holds_lock
 
     # -- reading -------------------------------------------------------------------
 
@@ -251,7 +255,10 @@ class Migrator:
             self.connection, configured_zone=settings.RTX_LEGACY_TIME_ZONE, report=self.report
         )
         started = time.monotonic()
-        with transaction.atomic(using=self.connection.alias):
+        with (
+            Watch(self.connection, self.report, heartbeat=self.heartbeat),
+            transaction.atomic(using=self.connection.alias),
+        ):
             mirror.ensure_table(self.connection)
             history.ensure_table(self.connection)
             entry = history.begin(self.connection, first.number, first.name, "adopt")
@@ -271,6 +278,7 @@ class Migrator:
                 duration_ms=round((time.monotonic() - started) * 1000),
             )
             history.finish(self.connection, entry, "done")
+        history.note_commit_lsn(self.connection, entry)
 
     def _set_session_limits(self) -> None:
         with self.connection.cursor() as cursor:
@@ -291,6 +299,8 @@ class Migrator:
         impact = self.impact(steps)
         impact.check(refuse_data_loss=refuse_data_loss)
         for step in steps:
+            if self.holds_lock:
+                session.refuse_lost_lock(self.connection)
             self._run_with_retries(step, impact)
         self.complete_bookkeeping()
         self.verify()

@@ -5,7 +5,7 @@ version, then to the second, compared, and dropped; the configured database is u
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import connections
@@ -13,8 +13,10 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from rtx.migrator.catalog import catalog, catalog_differences
 from rtx.migrator.database import create_database, drop_database
+from rtx.migrator.events import Progress
 from rtx.migrator.registry import Registry
 from rtx.migrator.runner import Migrator
+from rtx.migrator.steps import Event, StepDone
 
 SCRATCH_ALIAS = "rtx_schema_diff"
 
@@ -35,11 +37,21 @@ def scratch_database(base: BaseDatabaseWrapper) -> Iterator[BaseDatabaseWrapper]
 
 
 def schema_diff(
-    base: BaseDatabaseWrapper, registry: Registry, first: int, second: int
+    base: BaseDatabaseWrapper,
+    registry: Registry,
+    first: int,
+    second: int,
+    report: Callable[[Progress], None] = lambda progress: None,
 ) -> list[str]:
     """Every catalog difference between a database at version ``first`` and at ``second``."""
+
+    def built(event: Event) -> None:
+        if isinstance(event, StepDone):
+            verb = "reverted" if event.step.backwards else "applied"
+            report(Progress(f"scratch database: version {event.step.version.label} {verb}"))
+
     with scratch_database(base) as connection:
-        migrator = Migrator(connection, registry)
+        migrator = Migrator(connection, registry, report=built)
         migrator.init()
         migrator.run(migrator.plan(first))
         with connection.cursor() as cursor:

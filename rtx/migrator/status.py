@@ -67,6 +67,13 @@ class Status:
     legacy_time_zone_warning: str | None = None
     # What the drift check could not look at, and why (a role without some privilege).
     unchecked: list[str] = field(default_factory=list)
+    # "primary", or "standby" (a hot standby: read-only, replaying the primary's WAL).
+    server: str = "primary"
+    # The newest schema change rtx-migrate committed, and each standby's replay of it (on
+    # a primary); on a standby, whether it has replayed it.
+    newest_change: str | None = None
+    standbys: list[str] = field(default_factory=list)
+    replayed_newest_change: bool | None = None
 
     @property
     def pending(self) -> list[VersionState]:

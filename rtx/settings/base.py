@@ -128,13 +128,15 @@ def connection_settings(
 
 
 def databases_from_environment() -> dict[str, dict[str, Any]]:
-    """``default``, the primary; and ``replica`` when DB_REPLICA_URL names a standby.
+    """``default``, the primary; ``replica`` when DB_REPLICA_URL names a standby; and
+    ``migrate`` when RTX_MIGRATE_DATABASE_URL names the primary's direct address.
 
-    The replica serves the selectors' reads (:mod:`rtx.db.routers`); the test runner does
-    not create a database for it but points it at the primary's test database (a
-    streaming replica copies the whole server, so a real one has it too).
+    The replica serves the selectors' reads (:mod:`rtx.db.routers`); ``migrate`` is what
+    rtx-migrate uses when it is there, so one deployment can give its services the pooler
+    and its migrations a session of their own. The test runner creates no database for
+    either: they mirror the primary's test database.
     """
-    pooled = pool_mode() == "transaction"
+    pooled = DB_POOL_MODE == "transaction"
     databases = {
         "default": connection_settings(database_from_environment(), pooled_per_transaction=pooled)
     }
@@ -142,9 +144,15 @@ def databases_from_environment() -> dict[str, dict[str, Any]]:
         replica = connection_settings(postgres_url("DB_REPLICA_URL"), pooled_per_transaction=pooled)
         replica["TEST"] = {"MIRROR": "default"}
         databases["replica"] = replica
+    if env.str("RTX_MIGRATE_DATABASE_URL", default=""):
+        direct = postgres_url("RTX_MIGRATE_DATABASE_URL")
+        migrate = connection_settings(direct, pooled_per_transaction=False)
+        migrate["TEST"] = {"MIRROR": "default"}
+        databases["migrate"] = migrate
     return databases
 
 
+DB_POOL_MODE = pool_mode()
 DATABASES = databases_from_environment()
 # Only with a replica: without one, every query goes to default, as Django routes by itself.
 DATABASE_ROUTERS = ["rtx.db.routers.PrimaryReplicaRouter"] if "replica" in DATABASES else []
@@ -233,6 +241,8 @@ RTX_LOCK_RETRY_DELAY = typed(env.float, "RTX_LOCK_RETRY_DELAY", default=0.5, che
 RTX_STATEMENT_TIMEOUT = typed(
     env.str, "RTX_STATEMENT_TIMEOUT", default="15min", check=checks.duration
 )
+# How long rtx-migrate waits for the server to accept connections (a container starting).
+RTX_CONNECT_WAIT = typed(env.float, "RTX_CONNECT_WAIT", default=0.0, check=checks.seconds)
 # How often rtx-migrate says what a long statement is doing.
 RTX_PROGRESS_INTERVAL = typed(env.float, "RTX_PROGRESS_INTERVAL", default=5.0, check=checks.seconds)
 

@@ -13,13 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
+from rtx.db.routers import MIGRATE
 from rtx.management import cli
 from rtx.management.status_text import status_lines
-from rtx.migrator import database, manual
+from rtx.migrator import database, manual, replication, session
 from rtx.migrator.adoption import Adoption
 from rtx.migrator.errors import ExitCode, MigratorError
 from rtx.migrator.events import Progress
@@ -34,6 +35,13 @@ from rtx.migrator.steps import Event, MigrationDone, MigrationStarted, StepDone,
 
 # A refusal lists its details; at the default verbosity only this many, then a count.
 SHOWN_DETAILS = 12
+# A migration's end gets a line of its own (with its time) from this long, or with -v 2.
+SLOW_MIGRATION_SECONDS = 1.0
+
+
+def default_alias() -> str:
+    """The primary's direct address when RTX_MIGRATE_DATABASE_URL gives one, else default."""
+    return MIGRATE if MIGRATE in connections else DEFAULT_DB_ALIAS
 
 
 def version_number(text: str) -> int:
@@ -143,16 +151,29 @@ class Command(BaseCommand):
             help="with -lint: record the checksums of versions not locked yet",
         )
         options.add_argument(
+            "-connect-wait",
+            type=seconds,
+            metavar="SECONDS",
+            help="how long to wait for the server to accept connections (default "
+            "RTX_CONNECT_WAIT: 0)",
+        )
+        options.add_argument(
+            "-wait-replicas",
+            type=seconds,
+            metavar="SECONDS",
+            help="with -up/-down/-version: then wait until every standby has replayed the change",
+        )
+        options.add_argument(
             "-database",
             metavar="ALIAS",
-            default=DEFAULT_DB_ALIAS,
-            help="a database alias of the settings (default: default), not a database name",
+            help="a database alias of the settings, not a database name (default: migrate "
+            "when RTX_MIGRATE_DATABASE_URL is set, else default)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
         self._check_combinations(options)
-        connection = self._connection(options["database"])
+        connection = self._connection(options["database"] or default_alias())
         try:
             registry = Registry.from_setting(settings.RTX_VERSIONS)
             self.migrator = migrator = Migrator(
@@ -162,8 +183,14 @@ class Command(BaseCommand):
                 timeouts=Timeouts(settings.RTX_LOCK_TIMEOUT, settings.RTX_STATEMENT_TIMEOUT),
                 retries=Retries(settings.RTX_LOCK_RETRIES, settings.RTX_LOCK_RETRY_DELAY),
                 heartbeat=settings.RTX_PROGRESS_INTERVAL,
+                holds_lock=True,
             )
-            database.connect(connection)
+            wait = options["connect_wait"]
+            database.connect(
+                connection,
+                wait_seconds=settings.RTX_CONNECT_WAIT if wait is None else wait,
+                report=self._report,
+            )
             self._dispatch(migrator, connection, options)
         except MigratorError as error:
             raise CommandError(self._shortened(str(error)), returncode=error.exit_code) from None
@@ -188,9 +215,13 @@ class Command(BaseCommand):
         lock_wait = options["lock_wait"]
         if lock_wait is None:
             lock_wait = settings.RTX_LOCK_WAIT_SECONDS
+        session.refuse_standby(connection, database.describe(connection))
+        session.refuse_declared_pooler(connection.alias)
+        session.refuse_pooled_session(connection)
         with migration_lock(
             connection, lock_wait, report=self._report, heartbeat=settings.RTX_PROGRESS_INTERVAL
         ):
+            session.refuse_lost_lock(connection)
             if options["init"]:
                 migrator.init()
                 self._say(
@@ -203,6 +234,13 @@ class Command(BaseCommand):
             else:
                 status = migrator.prepare(adopt=self._goes_up(options))
                 self._migrate(migrator, status, options)
+        if options["wait_replicas"] is not None:
+            replication.wait_for_standbys(
+                connection,
+                options["wait_replicas"],
+                self._report,
+                heartbeat=settings.RTX_PROGRESS_INTERVAL,
+            )
 
     def _connection(self, alias: str) -> BaseDatabaseWrapper:
         if alias not in connections:
@@ -211,6 +249,12 @@ class Command(BaseCommand):
                 f"-database {alias!r} is not a configured database alias (configured: "
                 f"{configured}); it names an alias from the settings, not a database: set "
                 "DB_NAME or DATABASE_URL to choose the database",
+                returncode=ExitCode.USAGE,
+            )
+        if not router.allow_migrate(alias, "rtx"):
+            raise CommandError(
+                f"-database {alias!r}: the database routers migrate nothing there (a replica "
+                "is read from, never migrated); use the primary's alias",
                 returncode=ExitCode.USAGE,
             )
         return connections[alias]
@@ -235,6 +279,7 @@ class Command(BaseCommand):
             ("update_lock", options["lint"], "-update-lock goes with -lint"),
             ("allow_data_loss", changes, "-allow-data-loss goes with -up, -down or -version"),
             ("reason", marks, "-reason goes with -mark-applied or -mark-pending"),
+            ("wait_replicas", changes, "-wait-replicas goes with -up, -down or -version"),
         )
         for option, allowed, message in rules:
             if options[option] and not allowed:
@@ -278,7 +323,7 @@ class Command(BaseCommand):
             if number:
                 migrator.registry.get(number)
         self._report(Progress(f"building versions {first} and {second} in a scratch database"))
-        changes = schema_diff(connection, migrator.registry, first, second)
+        changes = schema_diff(connection, migrator.registry, first, second, self._report)
         if not changes:
             self._say(f"No schema difference between version {first} and {second}.")
             return
@@ -418,8 +463,10 @@ class Command(BaseCommand):
                 for statement in self.migrator.sql_of(event.migration, event.backwards):
                     write(statement)
         elif isinstance(event, MigrationDone):
-            verb = "reverted" if event.backwards else "recorded" if event.faked else "applied"
-            write(f"{cli.now()}   {verb} {event.migration} ({event.seconds:.3f}s)")
+            # Its start has a line already; the end one is worth it when it took a while.
+            if event.seconds >= SLOW_MIGRATION_SECONDS or event.faked or self.verbosity >= 2:
+                verb = "reverted" if event.backwards else "recorded" if event.faked else "applied"
+                write(f"{cli.now()}   {verb} {event.migration} ({event.seconds:.3f}s)")
         elif isinstance(event, StepDone):
             verb = "reverted" if event.step.backwards else "applied"
             verb = "completed" if event.step.completes else verb
