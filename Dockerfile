@@ -43,4 +43,5 @@ RUN python -m venv /opt/venv \
 
 USER 10001:10001
 
-CMD ["rtx-migrate", "-up"]
+# The seed's `migrate -up`, waiting up to 60 s for a database that starts after the container.
+CMD ["rtx-migrate", "-up", "-connect-wait", "60"]

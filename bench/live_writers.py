@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/live_writers.py [--trades 2000000] [--writers 4]
-        [--reader-seconds 12] [--keep]
+        [--reader-seconds 12] [--long-reader-seconds 40] [--keep]
 
 On a database of its own with ``--trades`` trades (and a quarter as many orders), it runs
 ``--writers`` threads that each insert an order and its trade in one transaction, as fast
@@ -11,8 +11,11 @@ as they can, and one report that holds a REPEATABLE READ snapshot of ``orders`` 
 ``--reader-seconds``, while rtx-migrate runs, in turn:
 
 1. ``-version=4``: reverts versions 9, 8, 6 and 5, dropping their indexes CONCURRENTLY;
-   the reader makes the drops on ``orders`` wait;
-2. ``-up``: completes what step 1 left, then builds the indexes again, CONCURRENTLY.
+   the reader (``--reader-seconds``) makes the drops on ``orders`` wait and retry;
+2. ``-up``: builds the indexes again, CONCURRENTLY, under the same reader;
+3. ``-version=4`` under a reader that outlasts the retries (``--long-reader-seconds``): the
+   revert stops half-way, exit 5, and ``-status`` must say so;
+4. ``-up`` without a reader: finishes what step 3 left and builds the rest.
 
 For each step it reports the exit status, the retries rtx-migrate printed, the state
 ``-status -json`` gives afterwards (and whether it matches the catalog), and the writers'
@@ -123,6 +126,7 @@ def hold_reader(server: Server, dbname: str, seconds: float, ready: threading.Ev
 @dataclass(frozen=True)
 class StepResult:
     command: str
+    reader_seconds: float
     exit_status: int
     seconds: float
     retries: int
@@ -159,13 +163,15 @@ def run_step(
     reader = threading.Thread(
         target=hold_reader, args=(server, dbname, reader_seconds, ready), daemon=True
     )
-    reader.start()
-    ready.wait()
+    if reader_seconds:
+        reader.start()
+        ready.wait()
     time.sleep(1)  # writers in full flow before the migration starts
     status, seconds, output = rtx_migrate(server, dbname, *arguments)
     time.sleep(1)
     writers.stop()
-    reader.join()
+    if reader_seconds:
+        reader.join()
     retries = sum(1 for line in output.splitlines() if "; retry " in line)
     exit_status, _, status_output = rtx_migrate(server, dbname, "-status", "-json")
     if exit_status != 0:
@@ -179,6 +185,7 @@ def run_step(
     latencies = writers.latencies or [0.0]
     result = StepResult(
         command=" ".join(arguments),
+        reader_seconds=reader_seconds,
         exit_status=status,
         seconds=seconds,
         retries=retries,
@@ -203,6 +210,7 @@ def main() -> None:
     parser.add_argument("--trades", type=int, default=2_000_000)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--reader-seconds", type=float, default=12.0)
+    parser.add_argument("--long-reader-seconds", type=float, default=40.0)
     parser.add_argument("--keep", action="store_true")
     arguments = parser.parse_args()
     server = Server.from_environment()
@@ -221,31 +229,35 @@ def main() -> None:
 
     with bench_database(server, existing=None, keep=arguments.keep, prepare=seed) as dbname:
         writers = Writers(server, dbname, arguments.writers)
+        short, long = arguments.reader_seconds, arguments.long_reader_seconds
         results = [
-            run_step(server, dbname, writers, arguments.reader_seconds, "-version=4"),
-            run_step(server, dbname, writers, arguments.reader_seconds, "-up"),
+            run_step(server, dbname, writers, short, "-version=4"),
+            run_step(server, dbname, writers, short, "-up"),
+            # A reader that outlasts the retries: the revert stops half-way (exit 5) ...
+            run_step(server, dbname, writers, long, "-version=4"),
+            # ... and the next run finishes what it left.
+            run_step(server, dbname, writers, 0, "-up"),
         ]
         header = [
             *environment_lines(server, dbname),
             f"Trades: {fmt_int(arguments.trades)}; orders: {fmt_int(arguments.trades // 4)}; "
-            f"writers: {arguments.writers}; a REPEATABLE READ reader of orders held "
-            f"{arguments.reader_seconds:g}s from 1s before each step; rtx-migrate's defaults "
+            f"writers: {arguments.writers}; a REPEATABLE READ reader of orders held for the "
+            "seconds given, from 1s before the step; rtx-migrate's defaults "
             "(RTX_LOCK_TIMEOUT=1s, RTX_LOCK_RETRIES=5, RTX_LOCK_RETRY_DELAY=0.5)",
         ]
         body = [
-            "| Step | Exit | Seconds | Retries | Versions 5+ after (-status) | Drift | "
+            "| Step | Reader s | Exit | Seconds | Retries | Versions 5+ after (-status) | Drift | "
             "Writer txns | Errors | p50 ms | p99 ms | max ms |",
-            "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+            "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
             *[
-                f"| `{r.command}` | {r.exit_status} | {r.seconds:.1f} | {r.retries} | {r.states} | "
+                f"| `{r.command}` | {r.reader_seconds:g} | {r.exit_status} | {r.seconds:.1f} | "
+                f"{r.retries} | {r.states} | "
                 f"{r.drift} | {fmt_int(r.transactions)} | {r.errors} | {r.p50_ms:.1f} | "
                 f"{r.p99_ms:.1f} | {r.max_ms:.1f} |"
                 for r in results
             ],
         ]
-        path = write_results("live_writers", "rtx-migrate under live writers", header, body)
-        print("\n".join(body))
-        say(f"Results in {path}")
+        write_results("live_writers", "rtx-migrate under live writers", header, body)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ V7_TABLES = (
     "rule_effectiveness",
 )
 REFUSAL = [
-    "CommandError: detach these 4 object(s) of another owner first, then run again: they "
+    "CommandError: detach these 4 objects of another owner first, then run again: they "
     "depend on tables or columns this run would drop, and rtx-migrate never drops another "
     "owner's objects; nothing was changed:",
     "  constraint routing_metrics_account_id_fkey on table routing_metrics depends on table "
@@ -225,12 +225,13 @@ def test_success_dry_run_lists_each_drop_with_its_rows(ledger: str) -> None:
     result = demo(ledger, "-version=0", "-dry-run")
     assert result.returncode == 0, result.stderr
     drops = [line for line in result.stdout.splitlines() if line.startswith("-- drops ")]
-    assert drops[:3] == [
+    assert drops[:2] == [
         "-- drops column demo_ledger.amount: 2 rows with a value",
         "-- drops table demo_ledger: 3 rows",
-        "-- drops table trades: 0 rows",
     ]
-    assert "-- drops table users: 0 rows" in drops
+    empty = next(line for line in drops if "empty tables or columns" in line)
+    assert empty.startswith("-- drops 19 empty tables or columns: trades, positions, ")
+    assert ", users, " in empty
     assert fetch_all(ledger, "SELECT count(*) FROM demo_ledger") == [(3,)]
 
 
@@ -262,7 +263,7 @@ def test_success_production_drops_empty_tables_without_the_flag(database: str) -
     assert demo(database, "-version=101").returncode == 0
     result = demo(database, "-version=100", env=PRODUCTION)
     assert result.returncode == 0, result.stderr
-    assert "drops column demo_ledger.amount: 0 rows with a value" in result.stdout
+    assert "drops demo_ledger.amount: empty" in result.stdout
 
 
 def test_error_fresh_in_production_needs_the_flag(database: str) -> None:
@@ -273,7 +274,7 @@ def test_error_fresh_in_production_needs_the_flag(database: str) -> None:
         )
     refused = helper(database, "fresh", "--yes", env=PRODUCTION)
     assert refused.returncode == 12
-    assert "  table users: 1 rows" in refused.stderr.splitlines()
+    assert "  table users: 1 row" in refused.stderr.splitlines()
     assert fetch_all(database, "SELECT count(*) FROM users") == [(1,)]
 
     allowed = helper(database, "fresh", "--yes", "--allow-data-loss", env=PRODUCTION)

@@ -247,7 +247,7 @@ def test_success_dockerfile_runs_rtx_migrate_up_as_a_non_root_user() -> None:
     instructions = dockerfile_instructions()
     keywords = [keyword for keyword, _ in instructions]
     assert keywords[-1] == "CMD"
-    assert json.loads(instructions[-1][1]) == ["rtx-migrate", "-up"]
+    assert json.loads(instructions[-1][1]) == ["rtx-migrate", "-up", "-connect-wait", "60"]
     users = [rest for keyword, rest in instructions if keyword == "USER"]
     assert users, "the image must not run as root"
     user = users[-1].split(":")[0]
@@ -342,7 +342,7 @@ def test_success_compose_migrate_service_runs_rtx_migrate_up_directly_after_a_he
     services = compose_services()
     migrate = services["migrate"]
     assert migrate["build"] == "."
-    assert migrate["command"] == ["rtx-migrate", "-up"]
+    assert migrate["command"] == ["rtx-migrate", "-up", "-connect-wait", "60"]
     assert migrate["depends_on"] == {"db": {"condition": "service_healthy"}}
     environment = migrate["environment"]
     assert environment["DB_HOST"] == "db"  # a session of its own: never through the pooler

@@ -199,19 +199,21 @@ def test_error_a_table_dropped_by_hand_is_drift_every_run_sees(migrated: str) ->
 
     assert (version(state, 1)["state"], version(state, 1)["detail"]) == (
         "drifted",
-        "1 object(s) missing or not as promised",
+        "1 object missing or changed",
     )
     assert state["drift"] == ["table liquidation_events: missing (version 1)"]
     assert check.returncode == 13
     assert check.stderr.strip() == (
-        "CommandError: drift: 1 object(s) of recorded versions are missing, INVALID or changed"
+        "CommandError: drift: 1 of the objects of recorded versions are missing, INVALID or changed"
     )
     for result in (up, down):
         assert result.returncode == 13
         lines = result.stderr.splitlines()
-        assert lines[0].startswith(
-            "CommandError: 1 object(s) of applied versions are missing or not as their versions "
-            "made them; nothing was changed. To go on, restore them"
+        assert lines[0] == (
+            "CommandError: restore this object of applied versions (nothing was changed), then "
+            "run again; python manage.py sqlmigrate APP MIGRATION prints the SQL that makes an "
+            "object, and rtx-migrate -mark-applied N (or -mark-pending N) -reason TEXT records a "
+            "version fixed by hand:"
         )
         assert lines[1:] == ["  table liquidation_events: missing (version 1)"]
     assert fetch_all(migrated, "SELECT count(*) FROM schema_migrations") == [(len(VERSIONS),)]

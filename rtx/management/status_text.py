@@ -73,7 +73,7 @@ def status_lines(status: Status, style: Style) -> list[str]:
     if status.drift:
         lines.append(
             style.ERROR(
-                f"Drift: {len(status.drift)} object(s) of recorded versions are missing, "
+                f"Drift: {len(status.drift)} of the objects of recorded versions are missing, "
                 "INVALID or not as their versions made them (listed above); rtx-migrate -up "
                 "finishes a non-atomic version, anything else must be restored by hand"
             )

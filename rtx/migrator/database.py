@@ -63,7 +63,7 @@ def connect(
                 raise DatabaseUnreachable(reason) from None
             report(
                 Progress(
-                    f"waiting for PostgreSQL at {describe(connection)}: {first_line(error)} "
+                    f"waiting for PostgreSQL at {describe(connection)}: {cause(error)} "
                     f"({waited:.0f}s of {wait_seconds:g}s)"
                 )
             )
@@ -102,6 +102,13 @@ UNREACHABLE = (
 )
 
 
+def cause(error: Exception) -> str:
+    """What the server or the network said, without libpq's "connection to ... failed:"."""
+    text = str(error).strip()
+    reason = text.splitlines()[0].rsplit("failed: ", 1)[-1] if text else type(error).__name__
+    return reason.removeprefix("FATAL:").strip()
+
+
 def explain(connection: BaseDatabaseWrapper, error: Exception) -> str:
     """One sentence: the cause of a failed connection, named, and what to check for it."""
     settings = connection.settings_dict
@@ -109,20 +116,19 @@ def explain(connection: BaseDatabaseWrapper, error: Exception) -> str:
     port = settings["PORT"] or 5432
     name, user = settings["NAME"], settings["USER"]
     text = str(error).strip()
-    reason = text.splitlines()[0].rsplit("failed: ", 1)[-1] if text else type(error).__name__
-    reason = reason.removeprefix("FATAL:").strip()
+    reason = cause(error)
     where = f"PostgreSQL at {host}:{port}"
     if f'database "{name}" does not exist' in text:
         command = shlex.join(["createdb", "-h", str(host), "-p", str(port), "-U", user, name])
         return f'database "{name}" does not exist on {host}:{port}; create it with: {command}'
-    if any(cause in text for cause in UNREACHABLE):
+    if any(marker in text for marker in UNREACHABLE):
         return (
             f"cannot connect to {where} ({reason}); check DB_HOST and DB_PORT and that the "
             "server is running"
         )
     sslmode = settings["OPTIONS"].get("sslmode", "prefer")
-    for cause, hint in CAUSES:
-        if cause in text:
+    for marker, hint in CAUSES:
+        if marker in text:
             details = hint.format(user=f'"{user}"', reason=reason, sslmode=sslmode)
             return f"{where} refused the connection: {details}"
     return f"cannot connect to {where}: {reason}"

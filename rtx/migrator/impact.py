@@ -48,7 +48,8 @@ class Loss:
     estimated: bool = False
 
     def describe(self) -> str:
-        what = "rows with a value" if self.planned.drop.column else "rows"
+        what = "row" if self.rows == 1 else "rows"
+        what += " with a value" if self.planned.drop.column else ""
         if self.estimated:
             return f"{self.planned.label}: about {self.rows:,} {what} (estimate)"
         return f"{self.planned.label}: {self.rows:,} {what}"
@@ -87,9 +88,12 @@ class Impact:
         dropped rows when ``refuse_data_loss`` (production without -allow-data-loss)."""
         if self.dependents:
             listing = "\n".join(f"  {dependent.describe()}" for dependent in self.dependents)
+            count = len(self.dependents)
+            these = "this object" if count == 1 else f"these {count} objects"
             raise ForeignDependents(
-                f"detach these {len(self.dependents)} object(s) of another owner first, then "
-                "run again: they depend on tables or columns this run would drop, and "
+                f"detach {these} of another owner first, then run again: "
+                f"{'it depends' if count == 1 else 'they depend'} on tables or columns this "
+                "run would drop, and "
                 f"rtx-migrate never drops another owner's objects; nothing was changed:\n{listing}"
             )
         if refuse_data_loss and self.rows_lost:

@@ -148,7 +148,7 @@ def _judge(
         if state.state != APPLIED:
             return  # what a version not applied lacks is simply pending
         state.state = DRIFTED
-        state.detail = f"{len(mine)} object(s) missing or not as promised"
+        state.detail = f"{len(mine)} {'object' if len(mine) == 1 else 'objects'} missing or changed"
         state.drift = [found.describe() for found in mine]
         return
     total = promised_index_count(version, loader)

@@ -49,11 +49,19 @@ from rtx.migrator.watch import Watch
 __all__ = ["Event", "MigrationDone", "Migrator", "Status", "Step", "StepDone", "StepStarted"]
 
 DRIFT_HELP = (
-    "restore them (from a backup, or re-created as their version's migrations define them: "
-    "python manage.py sqlmigrate APP MIGRATION prints the SQL), or, once the catalog holds "
-    "exactly what a version promises, record it with rtx-migrate -mark-applied N (or "
-    "-mark-pending N) -reason TEXT"
+    "python manage.py sqlmigrate APP MIGRATION prints the SQL that makes an object, and "
+    "rtx-migrate -mark-applied N (or -mark-pending N) -reason TEXT records a version fixed "
+    "by hand"
 )
+
+
+def restore_first(drift: list[str], when: str) -> DriftFound:
+    """The refusal of a run over drift: what to restore, then how."""
+    listing = "\n".join(f"  {line}" for line in drift)
+    return DriftFound(
+        f"restore {'this object' if len(drift) == 1 else f'these {len(drift)} objects'} of "
+        f"applied versions ({when}), then run again; {DRIFT_HELP}:\n{listing}"
+    )
 
 
 @dataclass(frozen=True)
@@ -145,11 +153,7 @@ class Migrator:
                 continue  # A revert of it finishes with IF EXISTS.
             refused += state.drift
         if refused:
-            listing = "\n".join(f"  {line}" for line in refused)
-            raise DriftFound(
-                f"{len(refused)} object(s) of applied versions are missing or not as their "
-                f"versions made them; nothing was changed. To go on, {DRIFT_HELP}:\n{listing}"
-            )
+            raise restore_first(refused, "nothing was changed")
         return completions
 
     def _step(
@@ -309,11 +313,7 @@ class Migrator:
         """Refuse to end well while an object of a recorded version is missing or INVALID."""
         drift = self.status().drift
         if drift:
-            listing = "\n".join(f"  {line}" for line in drift)
-            raise DriftFound(
-                f"the run ended, but {len(drift)} object(s) of applied versions are missing "
-                f"or not as their versions made them; {DRIFT_HELP}:\n{listing}"
-            )
+            raise restore_first(drift, "the run ended, but they are still missing or changed")
 
     def complete_bookkeeping(self) -> None:
         """What ``manage.py migrate`` does last, after every run, even one with nothing to do.

@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from rtx.migrator import database, manual, replication, session
 from rtx.migrator.adoption import Adoption
 from rtx.migrator.errors import ExitCode, MigratorError
 from rtx.migrator.events import Progress
+from rtx.migrator.impact import Loss
 from rtx.migrator.lint import LintUnavailable, lint, project_migrations
 from rtx.migrator.lint import update_lock as update_lock_file
 from rtx.migrator.lock import migration_lock
@@ -37,6 +39,18 @@ from rtx.migrator.steps import Event, MigrationDone, MigrationStarted, StepDone,
 SHOWN_DETAILS = 12
 # A migration's end gets a line of its own (with its time) from this long, or with -v 2.
 SLOW_MIGRATION_SECONDS = 1.0
+
+
+def loss_lines(losses: Iterable[Loss]) -> list[str]:
+    """One line per drop that takes rows, and one for all the empty ones."""
+    losses = list(losses)
+    lines = [loss.describe() for loss in losses if loss.rows]
+    empty = [loss.planned.label.split(" ", 1)[1] for loss in losses if not loss.rows]
+    if len(empty) == 1:
+        lines.append(f"{empty[0]}: empty")
+    elif empty:
+        lines.append(f"{len(empty)} empty tables or columns: {', '.join(empty)}")
+    return lines
 
 
 def default_alias() -> str:
@@ -399,8 +413,8 @@ class Command(BaseCommand):
         impact = migrator.impact(steps)
         for step in steps:
             self._say(f"-- {step.verb} version {step.version.label}")
-            for loss in impact.of(step.plan):
-                self._say(f"-- drops {loss.describe()}")
+            for line in loss_lines(impact.of(step.plan)):
+                self._say(f"-- drops {line}")
             for migration, statements in migrator.sql(step):
                 self._say(f"-- {migration}")
                 for statement in statements:
@@ -419,7 +433,7 @@ class Command(BaseCommand):
             return
         if status.drift:
             raise CommandError(
-                f"drift: {len(status.drift)} object(s) of recorded versions are missing, "
+                f"drift: {len(status.drift)} of the objects of recorded versions are missing, "
                 "INVALID or changed",
                 returncode=ExitCode.DRIFT,
             )
@@ -452,8 +466,8 @@ class Command(BaseCommand):
                 f"{cli.now()} {event.step.verb} version {event.step.version.label}: "
                 f"{len(event.step.plan)} migration(s)"
             )
-            for loss in event.losses:
-                write(f"{cli.now()}   drops {loss.describe()}")
+            for line in loss_lines(event.losses):
+                write(f"{cli.now()}   drops {line}")
         elif isinstance(event, Progress):
             write(f"{cli.now()}   {event.message}")
         elif isinstance(event, MigrationStarted):
