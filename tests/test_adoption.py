@@ -123,7 +123,7 @@ def test_success_adoption_keeps_every_row_and_ends_like_a_fresh_database(
     result = manage("rtx_migrate", "-up", database=go_database)
 
     assert result.returncode == 0, result.stderr
-    assert "  converted trades: 2 rows in " in result.stdout
+    assert "  converting trades: 2 rows" in result.stdout
     assert "  recorded accounts.0001_initial (" in result.stdout
     assert f"Done: version 1 -> {LATEST}" in result.stdout
     after = rows(go_database)

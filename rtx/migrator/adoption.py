@@ -109,6 +109,8 @@ VALUE_SETS = (
     ),
 )
 SHOWN_OFFENDERS = 20
+# A converted table gets a second line, with its time, from this long.
+SLOW_TABLE_SECONDS = 1.0
 
 
 def strip_schema(tables: dict[str, Table], schema: str) -> dict[str, Table]:
@@ -269,11 +271,11 @@ class Adoption:
             started = time.monotonic()
             cursor.execute(f'SELECT count(*) FROM "{table}"')
             rows = cursor.fetchone()[0]
-            self.report(Progress(f"converting {table}: {rows} rows"))
+            self.report(Progress(f"converting {table}: {rows:,} rows"))
             self._convert_table(cursor, table, zone.name)
-            self.report(
-                Progress(f"converted {table}: {rows} rows in {time.monotonic() - started:.2f}s")
-            )
+            seconds = time.monotonic() - started
+            if seconds >= SLOW_TABLE_SECONDS:
+                self.report(Progress(f"converted {table}: {rows:,} rows in {seconds:.2f}s"))
         for index in DUPLICATE_INDEXES:
             cursor.execute(f'DROP INDEX IF EXISTS "{index}"')
         self._add_constraints(cursor, loader)
