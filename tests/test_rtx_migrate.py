@@ -767,3 +767,27 @@ def test_error_missing_database_hint_is_quoted_for_the_shell() -> None:
     assert result.stderr.strip().endswith(
         "create it with: createdb -h 127.0.0.1 -p 5432 -U postgres 'rtx no such '\"'\"'db'\"'\"''"
     )
+
+
+def test_success_verbosity_0_prints_the_summary_only(database: str) -> None:
+    result = rtx_migrate(database, "-up", "-v", "0")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+    assert re.fullmatch(
+        TIMESTAMP + rf" Done: version 0 -> 103; {len(ALL)} applied, 0 reverted in [\d.]+s\n",
+        result.stdout,
+    )
+
+
+def test_success_verbosity_2_prints_the_sql_of_each_migration(database: str) -> None:
+    assert rtx_migrate(database, "-version=101").returncode == 0
+    result = rtx_migrate(database, "-version=102", "-v", "2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    applying = next(
+        i for i, line in enumerate(lines) if line.endswith("applying demoapp.0003_ledger_index")
+    )
+    assert (
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "demo_ledger_amount_idx" ON "demo_ledger" '
+        '("amount");' in lines[applying + 1 : applying + 6]
+    )

@@ -6,6 +6,7 @@ A thin front end: it parses and reports. The work is done by
 
 import argparse
 import json
+import logging
 import math
 import time
 from collections.abc import Iterable
@@ -186,6 +187,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
+        if self.verbosity == 0:
+            # Only errors and the summary: the project's informational log lines go too.
+            logging.getLogger("rtx").setLevel(logging.WARNING)
         self._check_combinations(options)
         connection = self._connection(options["database"] or default_alias())
         try:
