@@ -29,6 +29,11 @@ class AdminStatus(models.TextChoices):
     SUSPENDED = "SUSPENDED"
 
 
+class AuditStatus(models.TextChoices):
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+
 class AdminUserManager(BaseUserManager["AdminUser"]):
     def create_user(
         self, username: str, email: str, password: str | None = None, **fields: object
@@ -135,7 +140,13 @@ class AdminAuditLog(FastLoadingModel):
     reason = models.TextField(null=True, blank=True)
     ip_address = models.CharField(max_length=50, null=True, blank=True)
     user_agent = models.TextField(null=True, blank=True)
-    status = models.CharField(max_length=50, null=True, blank=True, db_default="SUCCESS")
+    status = models.CharField(
+        max_length=50,
+        choices=AuditStatus,
+        null=True,
+        blank=True,
+        db_default=AuditStatus.SUCCESS,
+    )
     error_message = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=CurrentTimestamp())
 

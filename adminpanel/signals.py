@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from adminpanel.models import AdminUser
+from adminpanel.models import AdminUser, AuditStatus
 from adminpanel.network import client_address, user_agent
 from adminpanel.services import audit_record
 
@@ -42,6 +42,6 @@ def record_login_failure(
         resource_id=admin.pk if admin else None,
         ip_address=client_address(request),
         user_agent=user_agent(request),
-        status="FAILED",
+        status=AuditStatus.FAILED,
         error_message=getattr(request, "login_refusal", None) or "wrong username or password",
     )

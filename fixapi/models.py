@@ -22,6 +22,11 @@ class CredentialStatus(models.TextChoices):
     EXPIRED = "EXPIRED"
 
 
+class SessionStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"  # open
+    CLOSED = "CLOSED"
+
+
 class FixCredential(FastLoadingModel):
     # The trading engine's user id as a string; deliberately not a foreign key to users.
     user_id = models.CharField(max_length=255, primary_key=True)
@@ -73,7 +78,13 @@ class FixSession(FastLoadingModel):
     last_activity = models.DateTimeField(db_default=CurrentTimestamp())
     message_count = models.BigIntegerField(null=True, blank=True, db_default=0)
     order_count = models.BigIntegerField(null=True, blank=True, db_default=0)
-    status = models.CharField(max_length=50, null=True, blank=True, db_default="ACTIVE")
+    status = models.CharField(
+        max_length=50,
+        choices=SessionStatus,
+        null=True,
+        blank=True,
+        db_default=SessionStatus.ACTIVE,
+    )
 
     class Meta:
         db_table = "fix_sessions"

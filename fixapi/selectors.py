@@ -4,10 +4,7 @@ from django.db.models import BinaryField, QuerySet
 from django.db.models.functions import Substr
 
 from fixapi.crypto import header
-from fixapi.models import FixCredential, FixSession
-
-SESSION_OPEN = "ACTIVE"
-SESSION_CLOSED = "CLOSED"
+from fixapi.models import FixCredential, FixSession, SessionStatus
 
 
 def credential_find_by_sender(*, sender_comp_id: str) -> FixCredential | None:
@@ -21,7 +18,7 @@ def credential_find_by_sender(*, sender_comp_id: str) -> FixCredential | None:
 
 
 def session_count_open(*, user_id: str) -> int:
-    return FixSession.objects.filter(credential_id=user_id, status=SESSION_OPEN).count()
+    return FixSession.objects.filter(credential_id=user_id, status=SessionStatus.ACTIVE).count()
 
 
 def credentials_not_under_key(*, key_id: str) -> QuerySet[FixCredential]:

@@ -28,10 +28,14 @@ from adminpanel.services import audit_record
 from fixapi.crypto import decrypt_password, encrypt_password, stored_key_id
 from fixapi.errors import CredentialError, SessionError, SessionLimitError
 from fixapi.keys import KeyRing, keyring_from_settings
-from fixapi.models import CredentialStatus, FixCredential, FixSession, RateLimitTier
+from fixapi.models import (
+    CredentialStatus,
+    FixCredential,
+    FixSession,
+    RateLimitTier,
+    SessionStatus,
+)
 from fixapi.selectors import (
-    SESSION_CLOSED,
-    SESSION_OPEN,
     credential_find_by_sender,
     credentials_not_under_key,
     session_count_open,
@@ -328,7 +332,7 @@ def session_open(*, user_id: str, ip_address: str | None) -> FixSession:
             credential=credential,
             sender_comp_id=credential.sender_comp_id,
             ip_address=ip_address,
-            status=SESSION_OPEN,
+            status=SessionStatus.ACTIVE,
         )
 
 
@@ -336,7 +340,7 @@ def session_heartbeat(*, session_id: str, messages: int = 0, orders: int = 0) ->
     """Stamps last_activity and adds the messages and orders seen since the last beat."""
     if messages < 0 or orders < 0:
         raise SessionError(f"messages {messages} and orders {orders} must not be negative")
-    updated = FixSession.objects.filter(pk=session_id, status=SESSION_OPEN).update(
+    updated = FixSession.objects.filter(pk=session_id, status=SessionStatus.ACTIVE).update(
         last_activity=Now(),
         message_count=Coalesce(F("message_count"), 0) + messages,
         order_count=Coalesce(F("order_count"), 0) + orders,
@@ -347,8 +351,8 @@ def session_heartbeat(*, session_id: str, messages: int = 0, orders: int = 0) ->
 
 
 def session_close(*, session_id: str) -> FixSession:
-    updated = FixSession.objects.filter(pk=session_id, status=SESSION_OPEN).update(
-        status=SESSION_CLOSED
+    updated = FixSession.objects.filter(pk=session_id, status=SessionStatus.ACTIVE).update(
+        status=SessionStatus.CLOSED
     )
     if not updated:
         raise SessionError(f"session {session_id!r} is not open")
@@ -366,10 +370,10 @@ def session_close_stale(*, idle: timedelta) -> list[str]:
     with transaction.atomic():
         stale = sorted(
             FixSession.objects.select_for_update(skip_locked=True)
-            .filter(status=SESSION_OPEN, last_activity__lt=Now() - Value(idle))
+            .filter(status=SessionStatus.ACTIVE, last_activity__lt=Now() - Value(idle))
             .values_list("session_id", flat=True)
         )
-        FixSession.objects.filter(pk__in=stale).update(status=SESSION_CLOSED)
+        FixSession.objects.filter(pk__in=stale).update(status=SessionStatus.CLOSED)
     return stale
 
 
@@ -462,8 +466,8 @@ def _change_status(
 
 
 def close_open_sessions(user_id: str) -> int:
-    return FixSession.objects.filter(credential_id=user_id, status=SESSION_OPEN).update(
-        status=SESSION_CLOSED
+    return FixSession.objects.filter(credential_id=user_id, status=SessionStatus.ACTIVE).update(
+        status=SessionStatus.CLOSED
     )
 
 

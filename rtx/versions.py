@@ -56,4 +56,13 @@ VERSIONS = (
     # 7 is the Go tool's analytics_dashboard_schema.
     Version(8, "audit_query_indexes", ("adminpanel.0005_audit_query_indexes",)),
     Version(9, "order_history_day_counts_index", ("trading.0004_order_history_day_counts_index",)),
+    Version(
+        10,
+        "status_choices",
+        (
+            "trading.0005_status_and_trade_type_choices",
+            "adminpanel.0006_audit_status_choices",
+            "fixapi.0002_session_status_choices",
+        ),
+    ),
 )

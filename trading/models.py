@@ -16,6 +16,29 @@ class Side(models.TextChoices):
     SELL = "SELL"
 
 
+class PositionStatus(models.TextChoices):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "PENDING"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+
+
+class TradeType(models.TextChoices):
+    """What a fill did to its account's position in the symbol."""
+
+    OPEN = "OPEN"
+    INCREASE = "INCREASE"
+    REDUCE = "REDUCE"
+    CLOSE = "CLOSE"
+    REVERSE = "REVERSE"
+
+
 class Position(FastLoadingModel):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, db_index=False, related_name="positions"
@@ -34,7 +57,13 @@ class Position(FastLoadingModel):
     open_time = models.DateTimeField(db_default=CurrentTimestamp())
     close_time = models.DateTimeField(null=True, blank=True)
     close_price = price_field(null=True, blank=True)
-    status = models.CharField(max_length=50, null=True, blank=True, db_default="OPEN")
+    status = models.CharField(
+        max_length=50,
+        choices=PositionStatus,
+        null=True,
+        blank=True,
+        db_default=PositionStatus.OPEN,
+    )
     magic_number = models.BigIntegerField(null=True, blank=True)
     comment = models.TextField(null=True, blank=True)
 
@@ -49,7 +78,7 @@ class Position(FastLoadingModel):
             # position_list_open
             NamedIndex(
                 fields=["account_id", "open_time", "id"],
-                condition=models.Q(status="OPEN"),
+                condition=models.Q(status=PositionStatus.OPEN),
                 name="positions_open_account_idx",
             ),
         ]
@@ -75,7 +104,13 @@ class Order(FastLoadingModel):
         max_length=50, choices=ExecutionMode, null=True, blank=True, db_default=ExecutionMode.BBOOK
     )
     selected_lp = models.CharField(max_length=50, null=True, blank=True)
-    status = models.CharField(max_length=50, null=True, blank=True, db_default="PENDING")
+    status = models.CharField(
+        max_length=50,
+        choices=OrderStatus,
+        null=True,
+        blank=True,
+        db_default=OrderStatus.PENDING,
+    )
     reject_reason = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=CurrentTimestamp())
     updated_at = models.DateTimeField(auto_now=True, db_default=CurrentTimestamp())
@@ -103,7 +138,7 @@ class Order(FastLoadingModel):
             # order_list_pending_for_symbol
             NamedIndex(
                 fields=["symbol", "created_at", "id"],
-                condition=models.Q(status="PENDING"),
+                condition=models.Q(status=OrderStatus.PENDING),
                 name="orders_pending_symbol_idx",
             ),
         ]
@@ -141,8 +176,8 @@ class Trade(FastLoadingModel):
     commission = money_field(null=True, blank=True, db_default=Decimal(0))
     swap = money_field(null=True, blank=True, db_default=Decimal(0))
     pnl = money_field(null=True, blank=True, db_default=Decimal(0))
-    trade_type = models.CharField(max_length=50)
-    execution_mode = models.CharField(max_length=50, null=True, blank=True)
+    trade_type = models.CharField(max_length=50, choices=TradeType)
+    execution_mode = models.CharField(max_length=50, choices=ExecutionMode, null=True, blank=True)
     lp_name = models.CharField(max_length=50, null=True, blank=True)
     executed_at = models.DateTimeField(db_default=CurrentTimestamp())
     magic_number = models.BigIntegerField(null=True, blank=True)

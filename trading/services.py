@@ -16,11 +16,18 @@ from django.utils import timezone
 
 from accounts.models import Account
 from rtx.money import decimal, money, percent, price
-from trading.models import Order, OrderHistory, Position, Side, Trade
+from trading.models import (
+    Order,
+    OrderHistory,
+    OrderStatus,
+    Position,
+    PositionStatus,
+    Side,
+    Trade,
+    TradeType,
+)
 
-OPEN, CLOSED = "OPEN", "CLOSED"
-PENDING, PARTIALLY_FILLED, FILLED = "PENDING", "PARTIALLY_FILLED", "FILLED"
-FILLABLE = (PENDING, PARTIALLY_FILLED)
+FILLABLE = (OrderStatus.PENDING, OrderStatus.PARTIALLY_FILLED)
 
 
 class OrderConflict(Exception):
@@ -148,7 +155,9 @@ def fill_record(
         price=fill_price,
         order_time=executed_at,
     )
-    order.status = FILLED if filled + volume == order.volume else PARTIALLY_FILLED
+    order.status = (
+        OrderStatus.FILLED if filled + volume == order.volume else OrderStatus.PARTIALLY_FILLED
+    )
     order.executed_at = executed_at
     order.save(update_fields=["status", "executed_at", "updated_at"])
     _revalue(account, realized - commission)
@@ -161,12 +170,12 @@ def _apply_to_position(
     """Open, increase, reduce or close the account's open position in the symbol."""
     position = (
         Position.objects.select_for_update()
-        .filter(account_id=order.account_id, symbol=order.symbol, status=OPEN)
+        .filter(account_id=order.account_id, symbol=order.symbol, status=PositionStatus.OPEN)
         .order_by("open_time", "id")
         .first()
     )
     if position is None:
-        return _open(order, volume, fill_price, executed_at), Decimal(0), "OPEN"
+        return _open(order, volume, fill_price, executed_at), Decimal(0), TradeType.OPEN
     if position.side == order.side:
         total = position.volume + volume
         position.open_price = price(
@@ -175,7 +184,7 @@ def _apply_to_position(
         position.volume = total
         position.current_price = fill_price
         position.save(update_fields=["open_price", "volume", "current_price"])
-        return position, Decimal(0), "INCREASE"
+        return position, Decimal(0), TradeType.INCREASE
     closing = min(volume, position.volume)
     direction = 1 if position.side == Side.BUY else -1
     realized = money((fill_price - position.open_price) * closing * direction)
@@ -183,13 +192,15 @@ def _apply_to_position(
     position.volume -= closing
     position.current_price = fill_price
     if position.volume == 0:
-        position.status, position.close_time, position.close_price = CLOSED, executed_at, fill_price
+        position.status = PositionStatus.CLOSED
+        position.close_time, position.close_price = executed_at, fill_price
         position.unrealized_pnl = Decimal(0)
     position.save()
     if volume > closing:
         _open(order, volume - closing, fill_price, executed_at)
-        return position, realized, "REVERSE"
-    return position, realized, "CLOSE" if position.status == CLOSED else "REDUCE"
+        return position, realized, TradeType.REVERSE
+    closed = position.status == PositionStatus.CLOSED
+    return position, realized, TradeType.CLOSE if closed else TradeType.REDUCE
 
 
 def _open(order: Order, volume: Decimal, fill_price: Decimal, executed_at: datetime) -> Position:
@@ -207,7 +218,7 @@ def _open(order: Order, volume: Decimal, fill_price: Decimal, executed_at: datet
 
 def _revalue(account: Account, cash: Decimal) -> None:
     """Balance, equity, margin, free margin and margin level after a fill."""
-    open_positions = Position.objects.filter(account=account, status=OPEN)
+    open_positions = Position.objects.filter(account=account, status=PositionStatus.OPEN)
     exposure = sum((p.volume * p.open_price for p in open_positions), Decimal(0))
     unrealized = sum((p.unrealized_pnl or Decimal(0) for p in open_positions), Decimal(0))
     account.balance = money(account.balance + cash)
