@@ -1,18 +1,7 @@
 from django.contrib import admin
 
 from accounts.models import Account, TradingGroup, User
-from adminpanel.admin_base import AuditedAdmin, ReadOnlyInline
-from trading.models import Order, Position
-
-
-class PositionInline(ReadOnlyInline):
-    model = Position
-    fields = ("symbol", "side", "volume", "open_price", "unrealized_pnl", "status", "open_time")
-
-
-class OrderInline(ReadOnlyInline):
-    model = Order
-    fields = ("client_order_id", "symbol", "side", "order_type", "volume", "price", "status")
+from rtx.backoffice.audited import AuditedAdmin
 
 
 @admin.register(User)
@@ -42,7 +31,6 @@ class AccountAdmin(AuditedAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     raw_id_fields = ("user",)
-    inlines = (PositionInline, OrderInline)
 
 
 @admin.register(TradingGroup)

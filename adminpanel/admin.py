@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
-from adminpanel.admin_base import AuditedAdmin
 from adminpanel.forms import AdminUserCreationForm
 from adminpanel.models import AdminAuditLog, AdminUser, GroupSymbolSettings
 from adminpanel.selectors import audit_log_search
+from rtx.backoffice.audited import AuditedAdmin
 
 # Roles, not Django groups, decide what an admin may do.
 admin.site.unregister(Group)

@@ -9,7 +9,11 @@ class AdminPanelConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import signals
 
+        from adminpanel.models import AdminAuditLog
         from adminpanel.signals import record_login, record_login_failure, record_logout
+        from rtx.audit import keep_audit_log_in
+
+        keep_audit_log_in(AdminAuditLog)
 
         signals.user_logged_in.connect(record_login, dispatch_uid="rtx-audit-login")
         signals.user_logged_out.connect(record_logout, dispatch_uid="rtx-audit-logout")

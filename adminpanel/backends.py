@@ -10,7 +10,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from adminpanel.models import AdminStatus, AdminUser
-from adminpanel.network import address_allowed, client_address
+from rtx.network import address_allowed, client_address
 
 
 class AdminBackend(ModelBackend):

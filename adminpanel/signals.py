@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from adminpanel.models import AdminUser, AuditStatus
-from adminpanel.network import client_address, user_agent
-from adminpanel.services import audit_record
+from rtx.audit import audit_record
+from rtx.network import client_address, user_agent
 
 
 def record_session(action: str, request: HttpRequest, user: AdminUser) -> None:

@@ -4,8 +4,6 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from adminpanel.admin_base import AuditedAdmin
-from adminpanel.network import client_address, user_agent
 from fixapi.errors import FixApiError
 from fixapi.models import FixCredential, FixSession
 from fixapi.services import (
@@ -14,6 +12,8 @@ from fixapi.services import (
     credential_revoke,
     credential_suspend,
 )
+from rtx.backoffice.audited import AuditedAdmin
+from rtx.network import client_address, user_agent
 
 
 def actor_of(request: HttpRequest) -> Actor:

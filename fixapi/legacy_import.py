@@ -19,7 +19,6 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from adminpanel.services import REDACTED, is_secret
 from fixapi.crypto import decrypt_password, encrypt_password
 from fixapi.errors import CredentialError
 from fixapi.keys import KeyRing, keyring_from_settings
@@ -27,6 +26,7 @@ from fixapi.legacy_store import LegacyCredential, legacy_store_read
 from fixapi.models import CredentialStatus, FixCredential
 from fixapi.services import Actor, close_open_sessions, valid_networks
 from fixapi.tiers import tier_limits
+from rtx.audit import REDACTED, is_secret
 from rtx.migrator.database import first_line
 
 AUDIT_ACTION = "import_legacy"

@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from adminpanel.models import AdminUser
-from adminpanel.network import address_allowed
-from adminpanel.services import audit_record
 from fixapi.crypto import decrypt_password, encrypt_password, stored_key_id
 from fixapi.errors import CredentialError, SessionError, SessionLimitError
 from fixapi.keys import KeyRing, keyring_from_settings
@@ -41,6 +39,8 @@ from fixapi.selectors import (
     session_count_open,
 )
 from fixapi.tiers import TIER_LIMITS, TierLimits, session_limit, tier_limits
+from rtx.audit import audit_record
+from rtx.network import address_allowed
 
 TARGET_COMP_ID = "GATEWAY"
 SENDER_COMP_ID_PREFIX = "USER_"
@@ -56,7 +56,7 @@ UNKNOWN_OR_WRONG_PASSWORD = "unknown sender_comp_id or wrong password"
 class Actor:
     """Who asked for a change, as its audit row records it."""
 
-    admin: AdminUser | None = None
+    admin: AbstractBaseUser | None = None
     # admin_username when no admin is logged in, e.g. the command's name.
     name: str | None = None
     ip_address: str | None = None

@@ -1,7 +1,11 @@
+from typing import cast
+
 from django.contrib import admin
 
-from adminpanel.admin_base import AuditedAdmin
+from risk.admin_views import VIEW_PERMISSION, symbol_correlations
 from risk.models import LiquidationEvent, RiskAlert
+from rtx.admin_site import AdminPage, RtxAdminSite
+from rtx.backoffice.audited import AuditedAdmin
 
 
 @admin.register(RiskAlert)
@@ -30,5 +34,14 @@ class LiquidationEventAdmin(AuditedAdmin):
     raw_id_fields = ("account",)
 
 
-# symbol_correlations has a composite primary key, which Django 5.2's ModelAdmin refuses;
-# rtx.admin_site serves it as a read-only page (risk.admin_views.symbol_correlations).
+# symbol_correlations has a composite primary key, which Django 5.2's ModelAdmin refuses:
+# a read-only page of its own.
+cast(RtxAdminSite, admin.site).register_page(
+    AdminPage(
+        app_label="risk",
+        model_name="symbolcorrelation",
+        title="Symbol correlations",
+        view_permission=VIEW_PERMISSION,
+        view=symbol_correlations,
+    )
+)

@@ -273,7 +273,7 @@ def test_audit_row_and_change_commit_together(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr("adminpanel.admin_base.audit_record", broken)
+    monkeypatch.setattr("rtx.backoffice.audited.audit_record", broken)
     client = client_for("admin")
     with pytest.raises(RuntimeError):
         client.post(
@@ -284,7 +284,7 @@ def test_audit_row_and_change_commit_together(
 
 
 def test_audit_secrets_are_redacted() -> None:
-    from adminpanel.services import model_values
+    from rtx.audit import model_values
 
     values = model_values(make_admin("someone", "admin"))
     assert values["password"] == "[redacted]"

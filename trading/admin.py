@@ -1,7 +1,33 @@
 from django.contrib import admin
 
-from adminpanel.admin_base import AuditedAdmin
+from accounts.admin import AccountAdmin
+from accounts.models import Account
+from rtx.backoffice.audited import AuditedAdmin, ReadOnlyInline
 from trading.models import Order, OrderHistory, Position, Trade
+
+
+class PositionInline(ReadOnlyInline):
+    model = Position
+    fields = ("symbol", "side", "volume", "open_price", "unrealized_pnl", "status", "open_time")
+
+
+class OrderInline(ReadOnlyInline):
+    model = Order
+    fields = ("client_order_id", "symbol", "side", "order_type", "volume", "price", "status")
+
+
+class AccountWithTradingAdmin(AccountAdmin):
+    """The account's page as accounts registers it, with the account's positions and orders.
+
+    Registered here, in the app that owns positions and orders, so that accounts (which
+    trading builds on) never imports trading.
+    """
+
+    inlines = (PositionInline, OrderInline)
+
+
+admin.site.unregister(Account)
+admin.site.register(Account, AccountWithTradingAdmin)
 
 
 @admin.register(Order)

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from adminpanel.models import AdminUser, Role
-from adminpanel.services import audit_record
+from rtx.audit import audit_record
 
 
 class Command(BaseCommand):

@@ -3,16 +3,23 @@
 The admin, the login signals, management commands and services outside the admin all
 call :func:`audit_record`. It writes through the caller's connection and transaction,
 so an audited change and its audit row commit together or not at all.
+
+It lives in the project package, below every app, so that each app's admin and services
+record without importing the back-office app (whose models build on accounts). That app
+hands its audit log model over at start-up (:func:`keep_audit_log_in`, from
+``AdminPanelConfig.ready``); an admin is whatever ``AUTH_USER_MODEL`` names.
 """
 
 import json
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.expressions import DatabaseDefault
 
-from adminpanel.models import AdminAuditLog, AdminUser
+_audit_log: list[type[models.Model]] = []  # the model keep_audit_log_in was given
 
 REDACTED = "[redacted]"
 SECRET_FIELD_MARKERS = ("password", "secret", "token", "encrypted")
@@ -63,9 +70,22 @@ def resource_of(instance: models.Model) -> tuple[str, int | None, dict[str, Any]
     return instance._meta.db_table, numeric, {"pk": jsonable(key)}
 
 
+def keep_audit_log_in(model: type[models.Model]) -> None:
+    """Write audit rows as ``model`` rows (the app that owns the table calls this once)."""
+    _audit_log[:] = [model]
+
+
+def audit_log_model() -> type[models.Model]:
+    if not _audit_log:
+        raise ImproperlyConfigured(
+            "no audit log model: install the app whose ready() calls keep_audit_log_in (adminpanel)"
+        )
+    return _audit_log[0]
+
+
 def audit_record(
     *,
-    admin: AdminUser | None,
+    admin: AbstractBaseUser | None,
     action: str,
     resource_type: str,
     admin_username: str | None = None,
@@ -74,12 +94,14 @@ def audit_record(
     reason: str | None = None,
     ip_address: str | None = None,
     user_agent: str | None = None,
-    status: str = "SUCCESS",
+    status: str | None = None,
     error_message: str | None = None,
-) -> AdminAuditLog:
-    return AdminAuditLog.objects.create(
+) -> models.Model:
+    """Write one audit row; ``status`` defaults to the column's own default (SUCCESS)."""
+    outcome = {"status": status} if status is not None else {}
+    return audit_log_model()._default_manager.create(
         admin=admin,
-        admin_username=admin_username or (admin.username if admin else "SYSTEM"),
+        admin_username=admin_username or (admin.get_username() if admin else "SYSTEM"),
         action=action,
         resource_type=resource_type,
         resource_id=resource_id,
@@ -87,6 +109,6 @@ def audit_record(
         reason=reason,
         ip_address=ip_address,
         user_agent=user_agent,
-        status=status,
         error_message=error_message,
+        **outcome,
     )

@@ -1,4 +1,4 @@
-"""Base classes for the back office's admin pages."""
+"""Admin pages whose every change writes its audit row, and read-only inlines."""
 
 from typing import Any
 
@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from adminpanel.network import client_address, user_agent
-from adminpanel.services import audit_record, changes, model_values, resource_of
+from rtx.audit import audit_record, changes, model_values, resource_of
 from rtx.db.functions import CurrentTimestamp
+from rtx.network import client_address, user_agent
 
 
 def audit_request(

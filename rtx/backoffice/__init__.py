@@ -1,0 +1,5 @@
+"""What every app's admin pages build on: audited changes and read-only inlines.
+
+Here in the project package, below every app, so that any app's admin imports it without
+importing another app.
+"""
