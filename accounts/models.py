@@ -7,7 +7,6 @@ from django.db import models
 from rtx.db.constraints import index, one_of, unique
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
-from rtx.db.loading import FastLoadingModel
 
 
 class ExecutionMode(models.TextChoices):
@@ -21,7 +20,7 @@ class MarginMode(models.TextChoices):
     NETTING = "NETTING"
 
 
-class User(FastLoadingModel):
+class User(models.Model):
     """A trader. Not the admin's login: that is :class:`adminpanel.models.AdminUser`."""
 
     username = models.CharField(max_length=255)
@@ -46,7 +45,7 @@ class User(FastLoadingModel):
         return self.username
 
 
-class TradingGroup(FastLoadingModel):
+class TradingGroup(models.Model):
     name = models.CharField(max_length=255)
     description = models.TextField(null=True, blank=True)
     execution_mode = models.CharField(
@@ -81,7 +80,7 @@ class TradingGroup(FastLoadingModel):
         return self.name
 
 
-class Account(FastLoadingModel):
+class Account(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, db_index=False, related_name="accounts"
     )

@@ -11,7 +11,6 @@ from adminpanel.permissions import role_allows
 from rtx.db.constraints import NamedGinIndex, NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
-from rtx.db.loading import FastLoadingModel
 
 # The Go tool stored bcrypt hashes as they are; Django expects "bcrypt$" before them.
 LEGACY_BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
@@ -123,7 +122,7 @@ class AdminUser(AbstractBaseUser):
         return self.is_active
 
 
-class AdminAuditLog(FastLoadingModel):
+class AdminAuditLog(models.Model):
     admin = models.ForeignKey(
         AdminUser,
         on_delete=models.SET_NULL,
@@ -164,6 +163,12 @@ class AdminAuditLog(FastLoadingModel):
                 OpClass(Upper(Cast("details", models.TextField())), name="gin_trgm_ops"),
                 name="admin_audit_log_details_trgm_idx",
             ),
+            # JSON containment in details (adminpanel.selectors.audit_log_containing)
+            NamedGinIndex(
+                fields=["details"],
+                opclasses=["jsonb_path_ops"],
+                name="admin_audit_log_details_path_idx",
+            ),
             # audit_log_list by admin, action or resource over a time range
             NamedIndex(fields=["admin_id", "-created_at"], name="admin_audit_log_admin_time_idx"),
             NamedIndex(fields=["action", "-created_at"], name="admin_audit_log_action_time_idx"),
@@ -177,7 +182,7 @@ class AdminAuditLog(FastLoadingModel):
         return f"{self.admin_username}: {self.action} {self.resource_type} {self.resource_id}"
 
 
-class GroupSymbolSettings(FastLoadingModel):
+class GroupSymbolSettings(models.Model):
     group = models.ForeignKey(
         TradingGroup, on_delete=models.CASCADE, db_index=False, related_name="symbol_settings"
     )

@@ -1,51 +1,25 @@
+"""Reads of the audit log and of the per-group symbol settings."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, TextField
+from django.db.models import F, FilteredRelation, Max, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Upper
 
 from accounts.models import TradingGroup
-from adminpanel.models import AdminAuditLog, GroupSymbolSettings
-from rtx.db.compiled import PAGE, CompiledQuery
+from adminpanel.models import AdminAuditLog
+from rtx.db.optional_filters import ANY, AnyValue, filter_given
 from rtx.db.routers import replica_read
 
-
-def audit_log_search(*, queryset: QuerySet[AdminAuditLog], text: str) -> QuerySet[AdminAuditLog]:
-    """Entries whose details contain ``text`` anywhere, case-insensitively.
-
-    ``UPPER(details::text) LIKE UPPER('%text%')`` is what the trigram index
-    ``admin_audit_log_details_trgm_idx`` serves.
-    """
-    if not text:
-        return queryset
-    return queryset.annotate(details_text=Upper(Cast("details", TextField()))).filter(
-        details_text__contains=text.upper()
-    )
-
-
-def audit_entries(
-    start: Any,
-    end: Any,
-    admin_id: Any = None,
-    action: Any = None,
-    resource_type: Any = None,
-    resource_id: Any = None,
-) -> QuerySet[AdminAuditLog]:
-    entries = AdminAuditLog.objects.filter(created_at__gte=start, created_at__lt=end)
-    if admin_id is not None:
-        entries = entries.filter(admin_id=admin_id)
-    if action is not None:
-        entries = entries.filter(action=action)
-    if resource_type is not None:
-        entries = entries.filter(resource_type=resource_type)
-        if resource_id is not None:
-            entries = entries.filter(resource_id=resource_id)
-    return entries.order_by("-created_at", "-id")
-
-
-AUDIT_ENTRIES = CompiledQuery(audit_entries)
+PAGE = 100  # rows a list holds unless the caller gives a limit
+# How many of the newest entries audit_log_search samples, and the share of them that must
+# hold the text for it to count as common (see there).
+SEARCH_SAMPLE = 2_000
+COMMON_SHARE = 0.01
+# Above this many entries, a text rare among the newest is looked up in the log's order.
+SEARCH_IDS = 10_000
 
 
 @replica_read
@@ -53,25 +27,65 @@ def audit_log_list(
     *,
     start: datetime,
     end: datetime,
-    admin_id: int | None = None,
-    action: str | None = None,
-    resource_type: str | None = None,
-    resource_id: int | None = None,
+    admin_id: int | AnyValue | None = ANY,
+    action: str | AnyValue = ANY,
+    resource_type: str | AnyValue = ANY,
+    resource_id: int | AnyValue | None = ANY,
     limit: int = PAGE,
 ) -> list[AdminAuditLog]:
     """Audit entries with ``start <= created_at < end``, newest first, narrowed as asked.
 
-    ``resource_id`` narrows only together with ``resource_type``.
+    None is NULL: ``admin_id=None`` lists what no admin did (``SYSTEM`` and the like). The
+    indexes serve admin_id, action, or resource_type (with or without resource_id).
     """
-    return AUDIT_ENTRIES.fetch(
-        start=start,
-        end=end,
+    entries = filter_given(
+        AdminAuditLog.objects.filter(created_at__gte=start, created_at__lt=end),
         admin_id=admin_id,
         action=action,
         resource_type=resource_type,
-        resource_id=resource_id if resource_type is not None else None,
-        limit=limit,
+        resource_id=resource_id,
     )
+    return list(entries.order_by("-created_at", "-id")[:limit])
+
+
+def audit_log_containing(
+    *, details: dict[str, Any], queryset: QuerySet[AdminAuditLog] | None = None
+) -> QuerySet[AdminAuditLog]:
+    """Entries of ``queryset`` (default: all) whose details contain ``details``, newest first.
+
+    JSON containment: ``details={"account_id": 42}`` finds every entry with that key and
+    value at the top of its details; ``{"changes": {"status": {}}}`` every change of a
+    status. Served by ``admin_audit_log_details_path_idx``.
+    """
+    entries = AdminAuditLog.objects.all() if queryset is None else queryset
+    return entries.filter(details__contains=details).order_by("-id")
+
+
+def audit_log_search(
+    *, text: str, queryset: QuerySet[AdminAuditLog] | None = None
+) -> QuerySet[AdminAuditLog]:
+    """Entries of ``queryset`` (default: all) whose details contain ``text``, in any case.
+
+    ``UPPER(details::text) LIKE UPPER('%text%')`` is what the trigram index
+    ``admin_audit_log_details_trgm_idx`` serves. Read newest first, a page is found
+    quickly in the log's order when the text is common among the newest entries, and
+    through the index when it is not; PostgreSQL cannot tell which (its estimate for such
+    a pattern is off by orders of magnitude), so the newest entries are sampled first. A
+    text found in fewer than 1% of them is looked up through the index, and the entries
+    found (up to 10,000) are returned by id.
+    """
+    entries = AdminAuditLog.objects.all() if queryset is None else queryset
+    if not text:
+        return entries
+    matching = entries.alias(details_text=Upper(Cast("details", TextField()))).filter(
+        details_text__contains=text.upper()
+    )
+    newest = AdminAuditLog.objects.aggregate(newest=Max("id"))["newest"] or 0
+    sampled = matching.filter(id__gt=newest - SEARCH_SAMPLE).count()
+    if sampled >= SEARCH_SAMPLE * COMMON_SHARE:
+        return matching
+    found = list(matching.order_by().values_list("id", flat=True)[: SEARCH_IDS + 1])
+    return matching if len(found) > SEARCH_IDS else entries.filter(id__in=found)
 
 
 @dataclass(frozen=True)
@@ -88,37 +102,40 @@ class SymbolSettings:
     step_volume: Decimal | None
 
 
-TRADING_GROUP = CompiledQuery(lambda group_id: TradingGroup.objects.filter(pk=group_id))
-OWN_SYMBOL_SETTINGS = CompiledQuery(
-    lambda group_id, symbol: GroupSymbolSettings.objects.filter(
-        group_id=group_id, symbol=symbol
-    ).order_by("id")
-)
-
-
 @replica_read
 def symbol_settings_effective(*, group_id: int, symbol: str) -> SymbolSettings:
     """A symbol's settings in a group: group_symbol_settings where set, else the group's.
 
-    Raises ``TradingGroup.DoesNotExist`` for an unknown group.
+    One query: the group with its settings row for the symbol, if any. Raises
+    ``TradingGroup.DoesNotExist`` for an unknown group.
     """
-    groups = TRADING_GROUP.fetch(group_id=group_id, limit=1)
-    if not groups:
-        raise TradingGroup.DoesNotExist(f"no trading group {group_id}")
-    group = groups[0]
-    own = next(iter(OWN_SYMBOL_SETTINGS.fetch(group_id=group_id, symbol=symbol, limit=1)), None)
+    row = (
+        TradingGroup.objects.annotate(
+            own=FilteredRelation("symbol_settings", condition=Q(symbol_settings__symbol=symbol))
+        )
+        .values(
+            "markup",
+            "commission",
+            own_enabled=F("own__enabled"),
+            own_markup=F("own__markup"),
+            own_commission=F("own__commission"),
+            min_volume=F("own__min_volume"),
+            max_volume=F("own__max_volume"),
+            step_volume=F("own__step_volume"),
+        )
+        .get(pk=group_id)
+    )
 
-    def pick(name: str, default: Any) -> Any:
-        value = getattr(own, name) if own is not None else None
-        return default if value is None else value
+    def pick(own: Any, default: Any) -> Any:
+        return default if own is None else own
 
     return SymbolSettings(
         group_id=group_id,
         symbol=symbol,
-        enabled=pick("enabled", True),
-        markup=pick("markup", group.markup or Decimal(0)),
-        commission=pick("commission", group.commission or Decimal(0)),
-        min_volume=pick("min_volume", None),
-        max_volume=pick("max_volume", None),
-        step_volume=pick("step_volume", None),
+        enabled=pick(row["own_enabled"], True),
+        markup=pick(row["own_markup"], row["markup"] or Decimal(0)),
+        commission=pick(row["own_commission"], row["commission"] or Decimal(0)),
+        min_volume=row["min_volume"],
+        max_volume=row["max_volume"],
+        step_volume=row["step_volume"],
     )

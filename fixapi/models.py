@@ -5,7 +5,6 @@ from django.db import models
 
 from rtx.db.constraints import index, one_of
 from rtx.db.functions import CurrentTimestamp
-from rtx.db.loading import FastLoadingModel
 
 
 class RateLimitTier(models.TextChoices):
@@ -27,7 +26,7 @@ class SessionStatus(models.TextChoices):
     CLOSED = "CLOSED"
 
 
-class FixCredential(FastLoadingModel):
+class FixCredential(models.Model):
     # The trading engine's user id as a string; deliberately not a foreign key to users.
     user_id = models.CharField(max_length=255, primary_key=True)
     sender_comp_id = models.CharField(max_length=255)
@@ -63,7 +62,7 @@ class FixCredential(FastLoadingModel):
         return self.sender_comp_id
 
 
-class FixSession(FastLoadingModel):
+class FixSession(models.Model):
     session_id = models.CharField(max_length=255, primary_key=True)
     credential = models.ForeignKey(
         FixCredential,

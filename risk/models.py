@@ -6,10 +6,9 @@ from accounts.models import Account
 from rtx.db.constraints import NamedIndex, index
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
-from rtx.db.loading import FastLoadingModel
 
 
-class RiskAlert(FastLoadingModel):
+class RiskAlert(models.Model):
     # The risk engine supplies the id.
     id = models.CharField(max_length=255, primary_key=True)
     account = models.ForeignKey(
@@ -48,7 +47,7 @@ class RiskAlert(FastLoadingModel):
         return self.id
 
 
-class LiquidationEvent(FastLoadingModel):
+class LiquidationEvent(models.Model):
     id = models.CharField(max_length=255, primary_key=True)
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, db_index=False, related_name="liquidation_events"
@@ -77,7 +76,7 @@ class LiquidationEvent(FastLoadingModel):
         return self.id
 
 
-class SymbolCorrelation(FastLoadingModel):
+class SymbolCorrelation(models.Model):
     pk = models.CompositePrimaryKey("symbol1", "symbol2")
     symbol1 = models.CharField(max_length=50)
     symbol2 = models.CharField(max_length=50)

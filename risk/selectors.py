@@ -1,57 +1,38 @@
-"""Reads of risk data for the engine's services (compiled once: see rtx.db.compiled)."""
-
-from typing import Any
-
-from django.db.models import QuerySet
+"""Reads of risk data for the engine's services."""
 
 from risk.models import LiquidationEvent, RiskAlert, SymbolCorrelation
-from rtx.db.compiled import PAGE, CompiledQuery
+from rtx.db.optional_filters import ANY, AnyValue, filter_given
 from rtx.db.routers import replica_read
 
-
-def unacknowledged_alerts(severity: Any = None) -> QuerySet[RiskAlert]:
-    alerts = RiskAlert.objects.exclude(acknowledged=True)
-    if severity is not None:
-        alerts = alerts.filter(severity=severity)
-    return alerts.order_by("-created_at", "-id")
-
-
-UNACKNOWLEDGED_ALERTS = CompiledQuery(unacknowledged_alerts)
+PAGE = 100  # rows a list holds unless the caller gives a limit
 
 
 @replica_read
 def risk_alert_list_unacknowledged(
-    *, severity: str | None = None, limit: int = PAGE
+    *, severity: str | AnyValue | None = ANY, limit: int = PAGE
 ) -> list[RiskAlert]:
-    """Alerts nobody has acknowledged yet, newest first, optionally of one severity."""
-    return UNACKNOWLEDGED_ALERTS.fetch(severity=severity, limit=limit)
-
-
-LIQUIDATION_EVENTS = CompiledQuery(
-    lambda account_id: LiquidationEvent.objects.filter(account_id=account_id).order_by(
-        "-executed_at", "-id"
-    )
-)
+    """Alerts nobody has acknowledged yet, newest first; of one severity when given."""
+    alerts = filter_given(RiskAlert.objects.exclude(acknowledged=True), severity=severity)
+    return list(alerts.order_by("-created_at", "-id")[:limit])
 
 
 @replica_read
 def liquidation_event_list(*, account_id: int, limit: int = PAGE) -> list[LiquidationEvent]:
     """An account's liquidations, newest first."""
-    return LIQUIDATION_EVENTS.fetch(account_id=account_id, limit=limit)
-
-
-CORRELATION = CompiledQuery(
-    lambda symbol1, symbol2: SymbolCorrelation.objects.filter(
-        symbol1=symbol1, symbol2=symbol2
-    ).order_by("symbol1", "symbol2")
-)
+    events = LiquidationEvent.objects.filter(account_id=account_id)
+    return list(events.order_by("-executed_at", "-id")[:limit])
 
 
 @replica_read
 def symbol_correlation_get(*, symbol_a: str, symbol_b: str) -> SymbolCorrelation | None:
-    """The correlation of two symbols, whichever order they were stored in."""
-    for symbol1, symbol2 in ((symbol_a, symbol_b), (symbol_b, symbol_a)):
-        found = CORRELATION.fetch(symbol1=symbol1, symbol2=symbol2, limit=1)
-        if found:
-            return found[0]
-    return None
+    """The correlation of two symbols, whichever order they were stored in (one query).
+
+    Should both orders be stored, the one stored as (symbol_a, symbol_b) is returned.
+    """
+    pairs = {
+        correlation.pk: correlation
+        for correlation in SymbolCorrelation.objects.filter(
+            pk__in=[(symbol_a, symbol_b), (symbol_b, symbol_a)]
+        )
+    }
+    return pairs.get((symbol_a, symbol_b)) or pairs.get((symbol_b, symbol_a))

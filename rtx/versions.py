@@ -65,4 +65,8 @@ VERSIONS = (
             "fixapi.0002_session_status_choices",
         ),
     ),
+    Version(
+        11, "audit_log_details_containment_index", ("adminpanel.0007_audit_log_details_path_index",)
+    ),
+    Version(12, "time_aggregates", ("trading.0006_time_aggregates",)),
 )

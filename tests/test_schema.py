@@ -66,6 +66,7 @@ DOCUMENTED_DIFFERENCES = {
 # Indexes for the audit search and the services' read patterns (docs/go-tool-differences.md).
 ADDED_INDEXES = {
     "admin_audit_log_details_trgm_idx",
+    "admin_audit_log_details_path_idx",
     "admin_audit_log_admin_time_idx",
     "admin_audit_log_action_time_idx",
     "admin_audit_log_resource_time_idx",

@@ -29,6 +29,10 @@ NOTICE = (
     "TimescaleDB not used ({reason}): trades and order_history stay plain tables; once "
     "TimescaleDB is available, python manage.py rtx_timescale -convert converts them"
 )
+AGGREGATES_NOTICE = (
+    "Continuous aggregates trade_minutes and order_history_days not created ({reason}): "
+    "their readers read trades and order_history"
+)
 SEED_TRADES = """
 INSERT INTO users (id, username, email, password_hash) VALUES (1, 'a', 'a@x', 'h');
 INSERT INTO accounts (id, user_id, account_number) VALUES (1, 1, 'A-1'), (2, 1, 'A-2');
@@ -44,12 +48,15 @@ FROM generate_series(1, 300) i;
 QUERY_SELECTORS = """
 import json, os, django
 django.setup()
+from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from trading.selectors import order_counts_per_account_per_day, trade_ohlcv
 start, end = datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 5, 1, tzinfo=timezone.utc)
+candles = trade_ohlcv(symbol="EURUSD", start=start, end=end, interval=timedelta(hours=4))
+days = order_counts_per_account_per_day(start=start, end=end)
 print(json.dumps({
-    "ohlcv": trade_ohlcv(symbol="EURUSD", start=start, end=end, interval=timedelta(hours=4)),
-    "daily": order_counts_per_account_per_day(start=start, end=end),
+    "ohlcv": [asdict(candle) for candle in candles],
+    "daily": [asdict(day) for day in days],
 }, default=str))
 """
 
@@ -76,6 +83,10 @@ def test_success_plain_server_skips_the_hypertables_with_one_line(database: str)
     reason = expected_reason(database)
     notices = [line for line in result.stdout.splitlines() if "TimescaleDB not used" in line]
     assert [line.split("   ", 1)[1] for line in notices] == [NOTICE.format(reason=reason)]
+    aggregates = [line for line in result.stdout.splitlines() if "Continuous aggregates" in line]
+    assert [line.split("   ", 1)[1] for line in aggregates] == [
+        AGGREGATES_NOTICE.format(reason=reason)
+    ]
     assert "WARNING" not in result.stdout + result.stderr
 
     status = json.loads(rtx_migrate(database, "-status", "-json").stdout)["timescaledb"]
@@ -201,6 +212,12 @@ def on(server: dict[str, object], extra: dict[str, str] | None = None) -> dict[s
 
 
 VERSION_SQL = "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
+AGGREGATES_SQL = (
+    "SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates "
+    "ORDER BY 1"
+)
+# Real-time: rows not yet materialized are read from the hypertable.
+AGGREGATES = [("order_history_days", False), ("trade_minutes", False)]
 
 
 def edition(server: dict[str, object], database: str) -> str:
@@ -278,6 +295,8 @@ def test_timescaledb_time_buckets_equal_plain_postgresql(
     on_plain = selector_results(database, int(os.environ.get("DB_PORT", "5432")))
     assert len(on_timescale["ohlcv"]) == 12
     assert on_timescale == on_plain
+    kept = [] if edition(timescale_server, timescale_database) == "apache" else AGGREGATES
+    assert ts_fetch(timescale_server, timescale_database, AGGREGATES_SQL) == kept
 
 
 @pytest.mark.timescaledb
@@ -336,6 +355,11 @@ def test_timescaledb_installed_later_converts_existing_tables(
         "FROM timescaledb_information.hypertables ORDER BY 1",
     ) == [("order_history", True), ("trades", True)]
     assert ts_fetch(timescale_server, timescale_database, "SELECT count(*) FROM trades") == [(400,)]
+    if edition(timescale_server, timescale_database) != "apache":
+        assert "trade_minutes: continuous aggregate of trades per 1 minute, refreshed every " in (
+            result.stdout
+        )
+        assert ts_fetch(timescale_server, timescale_database, AGGREGATES_SQL) == AGGREGATES
 
 
 @pytest.mark.timescaledb

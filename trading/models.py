@@ -8,7 +8,6 @@ from accounts.models import Account, ExecutionMode
 from rtx.db.constraints import NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field, price_field
 from rtx.db.functions import CurrentTimestamp
-from rtx.db.loading import FastLoadingModel
 
 
 class Side(models.TextChoices):
@@ -39,7 +38,7 @@ class TradeType(models.TextChoices):
     REVERSE = "REVERSE"
 
 
-class Position(FastLoadingModel):
+class Position(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, db_index=False, related_name="positions"
     )
@@ -87,7 +86,7 @@ class Position(FastLoadingModel):
         return f"#{self.pk} {self.side} {self.volume} {self.symbol}"
 
 
-class Order(FastLoadingModel):
+class Order(models.Model):
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, db_index=False, related_name="orders"
     )
@@ -147,7 +146,7 @@ class Order(FastLoadingModel):
         return f"#{self.pk} {self.side} {self.volume} {self.symbol}"
 
 
-class Trade(FastLoadingModel):
+class Trade(models.Model):
     """An order fill."""
 
     order = models.ForeignKey(
@@ -206,7 +205,7 @@ class Trade(FastLoadingModel):
         return f"#{self.pk} {self.side} {self.volume} {self.symbol} @ {self.price}"
 
 
-class OrderHistory(FastLoadingModel):
+class OrderHistory(models.Model):
     """Order analytics: one row per order, kept for pattern analysis."""
 
     account = models.ForeignKey(

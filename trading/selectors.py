@@ -1,22 +1,27 @@
 """Reads of trading data for the engine's services.
 
-Each function serves one of the seed's "common query patterns" (account_id, symbol,
-created_at, status) and is backed by an index named in the models' Meta. Each runs a
-:class:`~rtx.db.compiled.CompiledQuery`: compiled once, then only bound and run, and returns a
-list of at most ``limit`` rows.
+Each list serves one of the seed's "common query patterns" (account_id, symbol,
+created_at, status) with a plain queryset, backed by an index named in the models' Meta,
+and returns at most ``limit`` rows. The two time-bucket reports are explicit SQL (see
+there).
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db import connections, router
+from django.db.models import Model
 
-from rtx.db.compiled import PAGE, CompiledQuery
+from rtx.db import aggregates
 from rtx.db.keyset import RowsBefore
 from rtx.db.routers import replica_read
-from rtx.db.timebucket import First, Last, TimeBucket, timescale_in_use
-from trading.models import Order, OrderHistory, Position, Trade
+from rtx.db.timebucket import TIME_BUCKET_ORIGIN, next_bucket_start
+from trading.models import Order, OrderHistory, OrderStatus, Position, PositionStatus, Trade
+
+PAGE = 100  # rows a list holds unless the caller gives a limit
+MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -27,29 +32,11 @@ class OrderPage:
     next_cursor: tuple[datetime, int] | None
 
 
-OPEN_POSITIONS = CompiledQuery(
-    lambda account_id: Position.objects.filter(account_id=account_id, status="OPEN").order_by(
-        "open_time", "id"
-    )
-)
-
-
 @replica_read
 def position_list_open(*, account_id: int, limit: int = PAGE) -> list[Position]:
     """An account's open positions, oldest first."""
-    return OPEN_POSITIONS.fetch(account_id=account_id, limit=limit)
-
-
-def orders_by_status(
-    account_id: Any, status: Any, created_at: Any = None, order_id: Any = None
-) -> QuerySet[Order]:
-    orders = Order.objects.filter(account_id=account_id, status=status)
-    if created_at is not None:
-        orders = orders.filter(RowsBefore(("created_at", "id"), (created_at, order_id)))
-    return orders.order_by("-created_at", "-id")
-
-
-ORDERS_BY_STATUS = CompiledQuery(orders_by_status)
+    positions = Position.objects.filter(account_id=account_id, status=PositionStatus.OPEN)
+    return list(positions.order_by("open_time", "id")[:limit])
 
 
 @replica_read
@@ -64,51 +51,19 @@ def order_list_by_status(
 
     Keyset pagination on (created_at, id): every page costs the same, however deep.
     """
-    created_at, order_id = cursor if cursor is not None else (None, None)
-    page = ORDERS_BY_STATUS.fetch(
-        account_id=account_id,
-        status=status,
-        created_at=created_at,
-        order_id=order_id,
-        limit=limit + 1,
-    )
-    has_more = len(page) > limit
-    page = page[:limit]
-    next_cursor = (page[-1].created_at, page[-1].id) if has_more else None
-    return OrderPage(page, next_cursor)
-
-
-PENDING_ORDERS = CompiledQuery(
-    lambda symbol: Order.objects.filter(symbol=symbol, status="PENDING").order_by(
-        "created_at", "id"
-    )
-)
+    orders = Order.objects.filter(account_id=account_id, status=status)
+    if cursor is not None:
+        orders = orders.filter(RowsBefore(("created_at", "id"), cursor))
+    page = list(orders.order_by("-created_at", "-id")[: limit + 1])
+    next_cursor = (page[limit - 1].created_at, page[limit - 1].id) if len(page) > limit else None
+    return OrderPage(page[:limit], next_cursor)
 
 
 @replica_read
 def order_list_pending_for_symbol(*, symbol: str, limit: int = PAGE) -> list[Order]:
     """A symbol's pending orders, oldest first (the matching queue)."""
-    return PENDING_ORDERS.fetch(symbol=symbol, limit=limit)
-
-
-def newest_in_window(
-    model: type[Trade | OrderHistory], key: str, time_column: str
-) -> CompiledQuery:
-    """Rows with ``key = <value>`` and ``start <= time_column < end``, newest first."""
-
-    def build(start: Any, end: Any, **key_value: Any) -> QuerySet[Any]:
-        window = {f"{time_column}__gte": start, f"{time_column}__lt": end}
-        return model.objects.filter(**{key: key_value[key]}, **window).order_by(
-            f"-{time_column}", "-id"
-        )
-
-    return CompiledQuery(build)
-
-
-ACCOUNT_TRADES = newest_in_window(Trade, "account_id", "executed_at")
-SYMBOL_TRADES = newest_in_window(Trade, "symbol", "executed_at")
-ACCOUNT_ORDER_HISTORY = newest_in_window(OrderHistory, "account_id", "order_time")
-SYMBOL_ORDER_HISTORY = newest_in_window(OrderHistory, "symbol", "order_time")
+    orders = Order.objects.filter(symbol=symbol, status=OrderStatus.PENDING)
+    return list(orders.order_by("created_at", "id")[:limit])
 
 
 @replica_read
@@ -116,7 +71,10 @@ def trade_list_for_account(
     *, account_id: int, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[Trade]:
     """An account's fills with ``start <= executed_at < end``, newest first."""
-    return ACCOUNT_TRADES.fetch(account_id=account_id, start=start, end=end, limit=limit)
+    trades = Trade.objects.filter(
+        account_id=account_id, executed_at__gte=start, executed_at__lt=end
+    )
+    return list(trades.order_by("-executed_at", "-id")[:limit])
 
 
 @replica_read
@@ -124,7 +82,8 @@ def trade_list_for_symbol(
     *, symbol: str, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[Trade]:
     """A symbol's fills with ``start <= executed_at < end``, newest first."""
-    return SYMBOL_TRADES.fetch(symbol=symbol, start=start, end=end, limit=limit)
+    trades = Trade.objects.filter(symbol=symbol, executed_at__gte=start, executed_at__lt=end)
+    return list(trades.order_by("-executed_at", "-id")[:limit])
 
 
 @replica_read
@@ -132,7 +91,10 @@ def order_history_for_account(
     *, account_id: int, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[OrderHistory]:
     """An account's order history with ``start <= order_time < end``, newest first."""
-    return ACCOUNT_ORDER_HISTORY.fetch(account_id=account_id, start=start, end=end, limit=limit)
+    history = OrderHistory.objects.filter(
+        account_id=account_id, order_time__gte=start, order_time__lt=end
+    )
+    return list(history.order_by("-order_time", "-id")[:limit])
 
 
 @replica_read
@@ -140,54 +102,114 @@ def order_history_for_symbol(
     *, symbol: str, start: datetime, end: datetime, limit: int = PAGE
 ) -> list[OrderHistory]:
     """A symbol's order history with ``start <= order_time < end``, newest first."""
-    return SYMBOL_ORDER_HISTORY.fetch(symbol=symbol, start=start, end=end, limit=limit)
+    history = OrderHistory.objects.filter(symbol=symbol, order_time__gte=start, order_time__lt=end)
+    return list(history.order_by("-order_time", "-id")[:limit])
 
 
-TRADE_OHLCV = CompiledQuery(
-    lambda symbol, start, end, interval: (
-        Trade.objects.filter(symbol=symbol, executed_at__gte=start, executed_at__lt=end)
-        .annotate(bucket=TimeBucket("executed_at", interval))
-        .values("bucket")
-        .annotate(
-            open=First("price", order_by=("executed_at", "id")),
-            high=Max("price"),
-            low=Min("price"),
-            close=Last("price", order_by=("executed_at", "id")),
-            volume=Sum("volume"),
-            fills=Count("id"),
-        )
-        .order_by("bucket")
-    ),
-    shape=("interval",),
-    depends_on=timescale_in_use,  # time_bucket() or date_bin()
-)
+@dataclass(frozen=True)
+class Candle:
+    """A bucket of a symbol's fills: open, high, low, close, volume (lots) and fills."""
+
+    bucket: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    fills: int
+
+
+@dataclass(frozen=True)
+class DailyOrders:
+    account_id: int
+    day: datetime
+    orders: int
+
+
+# The two time-bucket reports are explicit SQL: they return hundreds to thousands of rows,
+# and a queryset's own cost for them (compiling the aggregates, converting every value)
+# was as large as the database's (bench/results/reads.txt); tests/test_selectors.py checks
+# their rows against querysets. Open and close are the first and last fills by
+# (executed_at, id), and a minute's summary keeps them.
+OHLCV_FROM_TRADES = """
+SELECT date_bin(%(interval)s, executed_at, %(origin)s) AS bucket,
+       (array_agg(price ORDER BY executed_at, id))[1], max(price), min(price),
+       (array_agg(price ORDER BY executed_at DESC, id DESC))[1], sum(volume), count(*)
+FROM trades
+WHERE symbol = %(symbol)s AND executed_at >= %(start)s AND executed_at < %(end)s
+GROUP BY 1 ORDER BY 1
+"""
+OHLCV_FROM_MINUTES = """
+SELECT date_bin(%(interval)s, minute, %(origin)s) AS bucket,
+       (array_agg(open ORDER BY minute))[1], max(high), min(low),
+       (array_agg(close ORDER BY minute DESC))[1], sum(volume), sum(fills)::bigint
+FROM trade_minutes
+WHERE symbol = %(symbol)s AND minute >= %(start)s AND minute < %(end)s
+GROUP BY 1 ORDER BY 1
+"""
+DAILY_ORDERS_FROM_HISTORY = """
+SELECT account_id, date_bin(%(interval)s, order_time, %(origin)s) AS day, count(*)
+FROM order_history
+WHERE order_time >= %(start)s AND order_time < %(end)s
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+DAILY_ORDERS_FROM_DAYS = """
+SELECT account_id, day, orders FROM order_history_days
+WHERE day >= %(start)s AND day < %(end)s
+ORDER BY 1, 2
+"""
+
+
+def report_rows(
+    model: type[Model], aggregate: str, queries: tuple[str, str], params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of the aggregate's query where the aggregate exists, else the table's.
+
+    On the database the routers choose for reading ``model``.
+    """
+    using = router.db_for_read(model)
+    from_aggregate, from_table = queries
+    query = from_aggregate if aggregates.exists(aggregate, using=using) else from_table
+    with connections[using].cursor() as cursor:
+        cursor.execute(query, {"origin": TIME_BUCKET_ORIGIN, **params})
+        return cursor.fetchall()
 
 
 @replica_read
 def trade_ohlcv(
     *, symbol: str, start: datetime, end: datetime, interval: timedelta
-) -> list[dict[str, Any]]:
-    """Open, high, low, close, volume and fill count of a symbol's trades per time bucket.
+) -> list[Candle]:
+    """Open, high, low, close, volume and fill count of a symbol's trades per bucket.
 
-    Rows with ``start <= executed_at < end``; open and close are the first and last fills by
-    (executed_at, id).
+    Buckets of ``interval`` (a whole number of minutes, counted from TimescaleDB's origin)
+    over the minutes that start in ``[start, end)``, oldest first. Read from the continuous
+    aggregate ``trade_minutes`` where TimescaleDB keeps it, else from trades' covering index.
     """
-    return TRADE_OHLCV.fetch(symbol=symbol, start=start, end=end, interval=interval)
-
-
-DAILY_ORDER_COUNTS = CompiledQuery(
-    lambda start, end: (
-        OrderHistory.objects.filter(order_time__gte=start, order_time__lt=end)
-        .annotate(day=TimeBucket("order_time", timedelta(days=1)))
-        .values("account_id", "day")
-        .annotate(orders=Count("*"))
-        .order_by("account_id", "day")
-    ),
-    depends_on=timescale_in_use,
-)
+    if interval <= timedelta(0) or interval % MINUTE:
+        raise ValueError(f"interval must be a positive whole number of minutes, not {interval}")
+    window = {"start": next_bucket_start(start, MINUTE), "end": next_bucket_start(end, MINUTE)}
+    rows = report_rows(
+        Trade,
+        "trade_minutes",
+        (OHLCV_FROM_MINUTES, OHLCV_FROM_TRADES),
+        {"interval": interval, "symbol": symbol, **window},
+    )
+    return [Candle(*row) for row in rows]
 
 
 @replica_read
-def order_counts_per_account_per_day(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """How many orders each account placed per UTC day, from order_history."""
-    return DAILY_ORDER_COUNTS.fetch(start=start, end=end)
+def order_counts_per_account_per_day(*, start: datetime, end: datetime) -> list[DailyOrders]:
+    """How many orders each account placed in each UTC day that starts in ``[start, end)``.
+
+    By account, then day; from order_history, through the continuous aggregate
+    ``order_history_days`` where TimescaleDB keeps it, else through the covering index
+    ``order_history_day_counts_idx``.
+    """
+    window = {"start": next_bucket_start(start, DAY), "end": next_bucket_start(end, DAY)}
+    rows = report_rows(
+        OrderHistory,
+        "order_history_days",
+        (DAILY_ORDERS_FROM_DAYS, DAILY_ORDERS_FROM_HISTORY),
+        {"interval": DAY, **window},
+    )
+    return [DailyOrders(*row) for row in rows]

@@ -12,8 +12,6 @@ from typing import Any
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from rtx.db.compiled import Param
-
 
 class RowsBefore(models.Expression):
     """True for rows whose ``columns`` sort before ``values``, column by column."""
@@ -26,10 +24,7 @@ class RowsBefore(models.Expression):
             raise ValueError("a row comparison needs as many values as columns, at least one")
         super().__init__()
         self.columns: list[Any] = [models.F(column) for column in columns]
-        self.values: list[Any] = [
-            value if hasattr(value, "resolve_expression") else models.Value(value)
-            for value in values
-        ]
+        self.values: list[Any] = [models.Value(value) for value in values]
 
     def get_source_expressions(self) -> list[Any]:
         return [*self.columns, *self.values]
@@ -39,9 +34,6 @@ class RowsBefore(models.Expression):
         self.values = list(expressions[len(self.columns) :])
 
     def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
-        for column, value in zip(self.columns, self.values, strict=True):
-            if isinstance(value, Param):
-                value.compared_with = column.output_field
         sql = []
         params: list[Any] = []
         for side in (self.columns, self.values):

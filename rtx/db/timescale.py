@@ -18,14 +18,12 @@ names it and the role may create extensions.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import migrations
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import ProjectState
+
+from rtx.db.operations import DatabaseOnlyOperation
 
 logger = logging.getLogger("rtx.timescale")
 
@@ -228,58 +226,28 @@ def revert(cursor: Any, hypertable: Hypertable) -> None:
     )
 
 
-class ConvertToHypertable(migrations.operations.base.Operation):
-    """Migration operation: :func:`convert` forwards, :func:`revert` backwards.
+class ConvertToHypertable(DatabaseOnlyOperation):
+    """Migration operation: :func:`convert` forwards, :func:`revert` backwards."""
 
-    It changes the database only; Django's model state is the same on both kinds of server.
-    """
-
-    reversible = True
-    reduces_to_sql = False
-
-    def __init__(self, table: str) -> None:
-        self.table = table
+    @property
+    def table(self) -> str:
+        return self.name
 
     @property
     def hypertable(self) -> Hypertable:
         return next(item for item in HYPERTABLES if item.table == self.table)
 
-    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
-        return type(self).__qualname__, [self.table], {}
+    def forwards(self, cursor: Any) -> None:
+        convert(cursor, self.hypertable)
 
-    def state_forwards(self, app_label: str, state: ProjectState) -> None:
-        pass
+    def backwards(self, cursor: Any) -> None:
+        revert(cursor, self.hypertable)
 
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        self._run(schema_editor, convert, f"-- {self.describe()} (rtx.db.timescale.convert)")
+    def forwards_comment(self) -> str:
+        return f"-- {self.describe()} (rtx.db.timescale.convert)"
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        self._run(schema_editor, revert, f"-- revert: {self.describe()} (rtx.db.timescale.revert)")
-
-    def _run(
-        self,
-        schema_editor: BaseDatabaseSchemaEditor,
-        action: Callable[[Any, Hypertable], object],
-        comment: str,
-    ) -> None:
-        """Do ``action`` on the table; a dry run (sqlmigrate, -dry-run) shows only ``comment``."""
-        if schema_editor.collect_sql:
-            schema_editor.collected_sql.append(comment)
-            return
-        with schema_editor.connection.cursor() as cursor:
-            action(cursor, self.hypertable)
+    def backwards_comment(self) -> str:
+        return f"-- revert: {self.describe()} (rtx.db.timescale.revert)"
 
     def describe(self) -> str:
         return f"Make {self.table} a TimescaleDB hypertable where TimescaleDB is available"

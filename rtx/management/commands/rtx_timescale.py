@@ -8,12 +8,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
-from rtx.db import policies, timescale
+from rtx.db import aggregates, policies, timescale
 from rtx.migrator import database
 from rtx.migrator.errors import ExitCode, as_command_errors
 from rtx.migrator.lock import migration_lock
 
 CONVERSION_MIGRATION = ("trading", "0002_trades_order_history_hypertables")
+AGGREGATES_MIGRATION = ("trading", "0006_time_aggregates")
 
 
 class Command(BaseCommand):
@@ -26,7 +27,8 @@ class Command(BaseCommand):
         verbs.add_argument(
             "-convert",
             action="store_true",
-            help="make trades and order_history hypertables now (after installing TimescaleDB)",
+            help="make trades and order_history hypertables now (after installing TimescaleDB), "
+            "with their continuous aggregates",
         )
         verbs.add_argument(
             "-policies",
@@ -56,7 +58,8 @@ class Command(BaseCommand):
                     self._policies(connection, current)
 
     def _convert(self, connection: Any) -> None:
-        if CONVERSION_MIGRATION not in MigrationRecorder(connection).applied_migrations():
+        applied = MigrationRecorder(connection).applied_migrations()
+        if CONVERSION_MIGRATION not in applied:
             raise CommandError(
                 "the time-series tables are not there yet: apply version 4 first (rtx-migrate -up)",
                 returncode=ExitCode.USAGE,
@@ -71,6 +74,15 @@ class Command(BaseCommand):
                 f"{hypertable.table}: hypertable on {hypertable.time_column}, chunks of "
                 f"{hypertable.chunk_interval}, {rows} rows kept ({time.monotonic() - started:.2f}s)"
             )
+        if AGGREGATES_MIGRATION not in applied:
+            return  # version 12 creates them
+        for aggregate in aggregates.AGGREGATES:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                if aggregates.create(cursor, aggregate):
+                    self.stdout.write(
+                        f"{aggregate.name}: continuous aggregate of {aggregate.table} per "
+                        f"{aggregate.width}, refreshed every {aggregate.refresh_every}"
+                    )
 
     def _policies(self, connection: Any, current: timescale.TimescaleState) -> None:
         try:

@@ -1,0 +1,69 @@
+"""A migration operation that changes the database only, through a function of a cursor."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState
+
+CursorAction = Callable[[Any], None]
+
+
+class DatabaseOnlyOperation(migrations.operations.base.Operation):
+    """Runs :meth:`forwards` or :meth:`backwards` with a cursor; Django's model state is
+    the same on every server, so it is left as it is.
+
+    A dry run (``sqlmigrate``, ``rtx-migrate -dry-run``) cannot know the SQL, which depends
+    on the server: it shows :meth:`describe` and the function's name as a comment.
+    """
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return type(self).__qualname__, [self.name], {}
+
+    def forwards(self, cursor: Any) -> None:
+        raise NotImplementedError
+
+    def backwards(self, cursor: Any) -> None:
+        raise NotImplementedError
+
+    def forwards_comment(self) -> str:
+        return f"-- {self.describe()}"
+
+    def backwards_comment(self) -> str:
+        return f"-- revert: {self.describe()}"
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        self._run(schema_editor, self.forwards, self.forwards_comment())
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        self._run(schema_editor, self.backwards, self.backwards_comment())
+
+    @staticmethod
+    def _run(schema_editor: BaseDatabaseSchemaEditor, action: CursorAction, comment: str) -> None:
+        if schema_editor.collect_sql:
+            schema_editor.collected_sql.append(comment)
+            return
+        with schema_editor.connection.cursor() as cursor:
+            action(cursor)
