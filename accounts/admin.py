@@ -8,7 +8,7 @@ from rtx.backoffice.audited import AuditedAdmin
 class UserAdmin(AuditedAdmin):
     list_display = ("username", "email", "full_name", "group_id", "status", "kyc_level")
     list_filter = ("status", "kyc_level")
-    search_fields = ("username", "email", "full_name")
+    search_fields = ("username", "email")
     date_hierarchy = "created_at"
     exclude = ("password_hash",)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 
-from rtx.db.constraints import index, one_of, unique
+from rtx.db.constraints import NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field
 from rtx.db.functions import CurrentTimestamp
 
@@ -39,7 +39,13 @@ class User(models.Model):
     class Meta:
         db_table = "users"
         constraints = [unique("users", "username"), unique("users", "email")]
-        indexes = [index("users", "group_id"), index("users", "status")]
+        indexes = [
+            index("users", "group_id"),
+            index("users", "status"),
+            # The back office's date navigation and filters
+            NamedIndex(fields=["created_at"], name="users_created_at_idx"),
+            NamedIndex(fields=["kyc_level"], name="users_kyc_level_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -109,7 +115,14 @@ class Account(models.Model):
     class Meta:
         db_table = "accounts"
         constraints = [unique("accounts", "account_number")]
-        indexes = [index("accounts", "user_id"), index("accounts", "status")]
+        indexes = [
+            index("accounts", "user_id"),
+            index("accounts", "status"),
+            # The back office's date navigation and filters
+            NamedIndex(fields=["created_at"], name="accounts_created_at_idx"),
+            NamedIndex(fields=["account_type"], name="accounts_account_type_idx"),
+            NamedIndex(fields=["currency"], name="accounts_currency_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.account_number

@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django.contrib import admin
@@ -6,8 +7,9 @@ from django.http import HttpRequest
 
 from adminpanel.forms import AdminUserCreationForm
 from adminpanel.models import AdminAuditLog, AdminUser, GroupSymbolSettings
-from adminpanel.selectors import audit_log_search
+from adminpanel.selectors import audit_log_containing, audit_log_search
 from rtx.backoffice.audited import AuditedAdmin
+from rtx.backoffice.lists import BackOfficeAdmin
 
 # Roles, not Django groups, decide what an admin may do.
 admin.site.unregister(Group)
@@ -40,7 +42,7 @@ class AdminUserAdmin(AuditedAdmin):
 
 
 @admin.register(AdminAuditLog)
-class AdminAuditLogAdmin(admin.ModelAdmin):
+class AdminAuditLogAdmin(BackOfficeAdmin):
     """Read-only for everyone; the database refuses UPDATE and DELETE as well."""
 
     list_display = (
@@ -52,13 +54,19 @@ class AdminAuditLogAdmin(admin.ModelAdmin):
         "status",
         "ip_address",
     )
-    list_filter = ("action", "resource_type", "status", "admin_username", "created_at")
+    list_filter = ("action", "resource_type", "status", "admin", "created_at")
     search_fields = ("details",)
-    search_help_text = "Searches the details JSON (any text within it)."
+    search_help_text = (
+        'A JSON object, such as {"account_id": 42}, finds the entries whose details contain '
+        "it; any other text is looked for anywhere in details."
+    )
     date_hierarchy = "created_at"
     list_select_related = ("admin",)
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        wanted = json_object(search_term)
+        if wanted is not None:
+            return audit_log_containing(details=wanted, queryset=queryset), False
         return audit_log_search(queryset=queryset, text=search_term), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -69,6 +77,17 @@ class AdminAuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """``text`` as a JSON object, or None when it is not one."""
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
 
 
 @admin.register(GroupSymbolSettings)

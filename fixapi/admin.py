@@ -121,7 +121,7 @@ class FixSessionAdmin(AuditedAdmin):
         "order_count",
     )
     list_filter = ("status",)
-    search_fields = ("session_id", "sender_comp_id", "credential__user_id")
+    search_fields = ("session_id", "credential", "credential__sender_comp_id")
     date_hierarchy = "connected_at"
     list_select_related = ("credential",)
     raw_id_fields = ("credential",)

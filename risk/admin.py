@@ -12,7 +12,7 @@ from rtx.backoffice.audited import AuditedAdmin
 class RiskAlertAdmin(AuditedAdmin):
     list_display = ("id", "account", "alert_type", "severity", "acknowledged", "created_at")
     list_filter = ("acknowledged", "severity", "alert_type")
-    search_fields = ("id", "message", "account__account_number")
+    search_fields = ("id", "account__account_number")
     date_hierarchy = "created_at"
     list_select_related = ("account",)
     raw_id_fields = ("account",)
@@ -28,7 +28,7 @@ class LiquidationEventAdmin(AuditedAdmin):
         "total_pnl",
         "executed_at",
     )
-    search_fields = ("id", "account__account_number", "trigger_reason")
+    search_fields = ("id", "account__account_number")
     date_hierarchy = "executed_at"
     list_select_related = ("account",)
     raw_id_fields = ("account",)

@@ -69,4 +69,5 @@ VERSIONS = (
         11, "audit_log_details_containment_index", ("adminpanel.0007_audit_log_details_path_index",)
     ),
     Version(12, "time_aggregates", ("trading.0006_time_aggregates",)),
+    Version(13, "back_office_indexes", ("accounts.0002_back_office_indexes",)),
 )

@@ -63,10 +63,16 @@ DOCUMENTED_DIFFERENCES = {
 }
 
 
-# Indexes for the audit search and the services' read patterns (docs/go-tool-differences.md).
+# Indexes for the audit search, the services' read patterns and the back office's lists
+# (docs/go-tool-differences.md).
 ADDED_INDEXES = {
     "admin_audit_log_details_trgm_idx",
     "admin_audit_log_details_path_idx",
+    "users_created_at_idx",
+    "users_kyc_level_idx",
+    "accounts_created_at_idx",
+    "accounts_account_type_idx",
+    "accounts_currency_idx",
     "admin_audit_log_admin_time_idx",
     "admin_audit_log_action_time_idx",
     "admin_audit_log_resource_time_idx",

@@ -44,8 +44,8 @@ class OrderAdmin(AuditedAdmin):
         "status",
         "created_at",
     )
-    list_filter = ("status", "side", "order_type", "execution_mode")
-    search_fields = ("client_order_id", "symbol", "account__account_number")
+    list_filter = ("status", "side", "execution_mode")
+    search_fields = ("id", "client_order_id", "symbol", "account__account_number")
     date_hierarchy = "created_at"
     list_select_related = ("account",)
     raw_id_fields = ("account",)
@@ -65,7 +65,7 @@ class PositionAdmin(AuditedAdmin):
         "open_time",
     )
     list_filter = ("status", "side")
-    search_fields = ("symbol", "account__account_number")
+    search_fields = ("id", "symbol", "account__account_number")
     date_hierarchy = "open_time"
     list_select_related = ("account",)
     raw_id_fields = ("account",)
@@ -85,7 +85,7 @@ class TradeAdmin(AuditedAdmin):
         "executed_at",
     )
     list_filter = ("side", "trade_type", "execution_mode")
-    search_fields = ("symbol", "account__account_number")
+    search_fields = ("id", "symbol", "account__account_number", "order")
     date_hierarchy = "executed_at"
     list_select_related = ("account", "order")
     raw_id_fields = ("account", "order", "position")
@@ -95,7 +95,7 @@ class TradeAdmin(AuditedAdmin):
 class OrderHistoryAdmin(AuditedAdmin):
     list_display = ("id", "account", "symbol", "side", "volume", "price", "order_time")
     list_filter = ("side",)
-    search_fields = ("symbol", "account__account_number")
+    search_fields = ("id", "symbol", "account__account_number")
     date_hierarchy = "order_time"
     list_select_related = ("account",)
     raw_id_fields = ("account",)

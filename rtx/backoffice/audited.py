@@ -9,6 +9,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from rtx.audit import audit_record, changes, model_values, resource_of
+from rtx.backoffice.lists import BackOfficeAdmin
 from rtx.db.functions import CurrentTimestamp
 from rtx.network import client_address, user_agent
 
@@ -28,7 +29,7 @@ def audit_request(
     )
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(BackOfficeAdmin):
     """Every add, change and delete writes an audit row in the same transaction as the change.
 
     Django runs the add, change and delete views in a transaction; the bulk delete action
