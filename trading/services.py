@@ -15,7 +15,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Account
-from rtx.money import decimal, money, percent, price
+from rtx.money import decimal, money, price
+from trading.bookkeeping import FillEffect, Holding, account_figures, apply_fill
 from trading.models import (
     Order,
     OrderHistory,
@@ -131,7 +132,8 @@ def fill_record(
             f"order {order.pk} has {order.volume - filled} left to fill, not {volume}"
         )
 
-    position, realized, trade_type = _apply_to_position(order, volume, fill_price, executed_at)
+    position, effect = _apply_to_position(order, volume, fill_price, executed_at)
+    realized = effect.realized_pnl
     trade = Trade.objects.create(
         order=order,
         position=position,
@@ -142,7 +144,7 @@ def fill_record(
         price=fill_price,
         commission=commission,
         pnl=realized,
-        trade_type=trade_type,
+        trade_type=effect.trade_type,
         execution_mode=order.execution_mode,
         lp_name=lp_name,
         executed_at=executed_at,
@@ -166,51 +168,47 @@ def fill_record(
 
 def _apply_to_position(
     order: Order, volume: Decimal, fill_price: Decimal, executed_at: datetime
-) -> tuple[Position, Decimal, str]:
-    """Open, increase, reduce or close the account's open position in the symbol."""
+) -> tuple[Position, FillEffect]:
+    """Open, increase, reduce, close or reverse the account's open position in the symbol."""
     position = (
         Position.objects.select_for_update()
         .filter(account_id=order.account_id, symbol=order.symbol, status=PositionStatus.OPEN)
         .order_by("open_time", "id")
         .first()
     )
+    held = (
+        None if position is None else Holding(position.side, position.volume, position.open_price)
+    )
+    effect = apply_fill(held, side=order.side, volume=volume, fill_price=fill_price)
     if position is None:
-        return _open(order, volume, fill_price, executed_at), Decimal(0), TradeType.OPEN
-    if position.side == order.side:
-        total = position.volume + volume
-        position.open_price = price(
-            (position.open_price * position.volume + fill_price * volume) / total
-        )
-        position.volume = total
-        position.current_price = fill_price
-        position.save(update_fields=["open_price", "volume", "current_price"])
-        return position, Decimal(0), TradeType.INCREASE
-    closing = min(volume, position.volume)
-    direction = 1 if position.side == Side.BUY else -1
-    realized = money((fill_price - position.open_price) * closing * direction)
-    position.realized_pnl = money((position.realized_pnl or Decimal(0)) + realized)
-    position.volume -= closing
+        assert effect.opened is not None
+        return _open(order, effect.opened, executed_at), effect
     position.current_price = fill_price
-    if position.volume == 0:
+    if effect.trade_type == TradeType.INCREASE:
+        assert effect.holding is not None
+        position.open_price, position.volume = effect.holding.open_price, effect.holding.volume
+        position.save(update_fields=["open_price", "volume", "current_price"])
+        return position, effect
+    position.realized_pnl = money((position.realized_pnl or Decimal(0)) + effect.realized_pnl)
+    position.volume -= effect.closed_volume
+    if effect.holding is None:
         position.status = PositionStatus.CLOSED
         position.close_time, position.close_price = executed_at, fill_price
         position.unrealized_pnl = Decimal(0)
     position.save()
-    if volume > closing:
-        _open(order, volume - closing, fill_price, executed_at)
-        return position, realized, TradeType.REVERSE
-    closed = position.status == PositionStatus.CLOSED
-    return position, realized, TradeType.CLOSE if closed else TradeType.REDUCE
+    if effect.opened is not None:
+        _open(order, effect.opened, executed_at)
+    return position, effect
 
 
-def _open(order: Order, volume: Decimal, fill_price: Decimal, executed_at: datetime) -> Position:
+def _open(order: Order, holding: Holding, executed_at: datetime) -> Position:
     return Position.objects.create(
         account_id=order.account_id,
         symbol=order.symbol,
-        side=order.side,
-        volume=volume,
-        open_price=fill_price,
-        current_price=fill_price,
+        side=holding.side,
+        volume=holding.volume,
+        open_price=holding.open_price,
+        current_price=holding.open_price,
         open_time=executed_at,
         magic_number=order.magic_number,
     )
@@ -219,15 +217,19 @@ def _open(order: Order, volume: Decimal, fill_price: Decimal, executed_at: datet
 def _revalue(account: Account, cash: Decimal) -> None:
     """Balance, equity, margin, free margin and margin level after a fill."""
     open_positions = Position.objects.filter(account=account, status=PositionStatus.OPEN)
-    exposure = sum((p.volume * p.open_price for p in open_positions), Decimal(0))
-    unrealized = sum((p.unrealized_pnl or Decimal(0) for p in open_positions), Decimal(0))
-    account.balance = money(account.balance + cash)
-    account.margin = money(exposure / account.leverage)
-    account.equity = money(account.balance + (account.credit or Decimal(0)) + unrealized)
-    account.free_margin = money(account.equity - account.margin)
-    account.margin_level = (
-        percent(account.equity / account.margin * 100) if account.margin else Decimal(0)
+    figures = account_figures(
+        balance=account.balance + cash,
+        credit=account.credit or Decimal(0),
+        leverage=account.leverage,
+        open_positions=(
+            (p.volume, p.open_price, p.unrealized_pnl or Decimal(0)) for p in open_positions
+        ),
     )
+    account.balance = figures.balance
+    account.equity = figures.equity
+    account.margin = figures.margin
+    account.free_margin = figures.free_margin
+    account.margin_level = figures.margin_level
     account.peak_equity = max(account.peak_equity or Decimal(0), account.equity)
     account.save(
         update_fields=[
