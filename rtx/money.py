@@ -25,4 +25,5 @@ def price(value: Decimal) -> Decimal:
 
 
 def percent(value: Decimal) -> Decimal:
-    return min(value.quantize(PERCENT, rounding=ROUND_HALF_EVEN), PERCENT_MAX)
+    """A DECIMAL(10,2) percentage, held within the column's range (margin levels run wild)."""
+    return max(min(value.quantize(PERCENT, rounding=ROUND_HALF_EVEN), PERCENT_MAX), -PERCENT_MAX)

@@ -73,3 +73,12 @@ def test_success_account_figures_from_balance_and_open_positions() -> None:
     assert (
         account_figures(balance=D(5), credit=D(0), leverage=50, open_positions=[]).margin_level == 0
     )
+
+
+def test_success_a_margin_level_stays_within_its_column() -> None:
+    """DECIMAL(10,2): a deep negative equity on a tiny margin would overflow the column."""
+    tiny = [(D("0.01"), D(1), D(0))]  # margin 0.00002
+    figures = account_figures(balance=D(-50000), credit=D(0), leverage=500, open_positions=tiny)
+    assert figures.margin_level == D("-99999999.99")
+    figures = account_figures(balance=D(50000), credit=D(0), leverage=500, open_positions=tiny)
+    assert figures.margin_level == D("99999999.99")
