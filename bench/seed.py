@@ -19,20 +19,23 @@ The data: one year of activity (2025-11-01 to 2026-11-01 UTC), busier on weekday
 European and American trading hours. Account activity is Pareto-distributed (most
 accounts trade little or not at all, a few hundred are heavy traders) and symbols follow
 a popularity list (EURUSD, XAUUSD, GBPUSD, USDJPY, BTCUSD first). Every position is
-simulated the way ``trading.services.fill_record`` books fills: an opening order, orders
-that increase or reduce it, and for closed positions a closing order; each order is filled
-in one or more fills (trades) whose prices follow the symbol's price path, with realized
-P&L, commissions and the trade types OPEN/INCREASE/REDUCE/CLOSE. About 86% of orders are
+simulated as a series of orders (an opening order, orders that increase or reduce it, and
+for closed positions a closing order), each filled in one or more fills (trades) whose
+prices follow the symbol's price path; each fill is booked by ``trading.bookkeeping``, the
+arithmetic ``fill_record`` applies (trade type, realized P&L, average open price), and the
+accounts' figures by its ``account_figures``. About 86% of orders are
 FILLED (some PARTIALLY_FILLED), the rest PENDING, CANCELLED or REJECTED; order_history has
 one row per order; account balances are a deposit plus the P&L and commissions of their
 trades. Rows are written in time order with ids increasing in time (as a live system writes
 them), all foreign keys resolve, timestamps are timezone-aware, and decimals are written as
-text within their columns' precision. The audit log holds small JSON change sets.
+text within their columns' precision; each table's columns are its model's. The audit log
+holds small JSON change sets, naming the account (``account_id``) where there is one.
 
 Everything comes from ``random.Random(--seed)``: the same seed and scale give the same rows.
-After the COPYs each identity sequence is set past its table's highest id and the tables
-are VACUUM ANALYZEd. Measured and written to ``bench/results/seed.txt``: rows and seconds
-per table (generation and COPY) and the total.
+After the COPYs each identity sequence is set past its table's highest id, the tables are
+VACUUM ANALYZEd and the continuous aggregates, where TimescaleDB keeps them, refreshed.
+Measured and written to ``bench/results/seed.txt``: rows and seconds per table (generation
+and COPY) and the total.
 """
 
 import argparse
@@ -44,10 +47,11 @@ import sys
 import time
 import uuid
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -61,6 +65,7 @@ from common import (
     fmt_int,
     say,
     seconds_since,
+    setup_django,
     write_results,
 )
 from psycopg import sql
@@ -225,8 +230,8 @@ def lots(units: int) -> str:
     return f"{whole}.{fraction:05d}"
 
 
-def money(value: float) -> str:
-    """A DECIMAL(20,5) amount."""
+def amount(value: float) -> str:
+    """A DECIMAL(20,5) amount of generated data (booked amounts are Decimal)."""
     return f"{value:.5f}"
 
 
@@ -278,19 +283,24 @@ class SeedReport:
 def copy_rows(
     conn: psycopg.Connection[Any],
     report: SeedReport,
-    table: str,
-    columns: Sequence[str],
+    model: str,
     rows: Iterable[str],
     total: int,
 ) -> None:
-    """COPY text rows (tab-separated, newline-ended) into ``table``, printing progress.
+    """COPY text rows (tab-separated, newline-ended) into ``model``'s table, printing progress.
 
-    The time of the whole loop is the table's copy time; the part spent producing the rows
-    (their generator) is measured separately and moved to its generation time.
+    The columns are the model's (``app.Model``), in its order. The time of the whole loop
+    is the table's copy time; the part spent producing the rows (their generator) is
+    measured separately and moved to its generation time.
     """
+    from django.apps import apps
+
+    meta = apps.get_model(model)._meta
+    table = meta.db_table
     entry = report.table(table)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.Identifier(f.column) for f in meta.concrete_fields),
     )
     start = time.perf_counter()
     producing = 0.0
@@ -325,9 +335,9 @@ def copy_rows(
 class AccountState:
     """What the trading simulation leaves in an account."""
 
-    cash: float = 0.0  # realized P&L minus commissions
-    exposure: float = 0.0  # sum of volume * open price of open positions
-    unrealized: float = 0.0
+    cash: Decimal = Decimal(0)  # realized P&L minus commissions
+    # (volume, open price, unrealized P&L) of each open position
+    open_positions: list[tuple[Decimal, Decimal, Decimal]] = field(default_factory=list)
     first_ms: int = SPAN_END_MS
 
 
@@ -407,14 +417,13 @@ class Seeder:
 
     def copy(
         self,
-        table: str,
-        columns: str,
+        model: str,
         rows: Iterable[str],
         total: int,
         conn: psycopg.Connection[Any] | None = None,
     ) -> None:
-        """COPY ``rows`` into ``table`` (``columns`` space-separated), on ``conn`` if given."""
-        copy_rows(conn or self.conn, self.report, table, words(columns), rows, total)
+        """COPY ``rows`` into ``model``'s table, on ``conn`` if given."""
+        copy_rows(conn or self.conn, self.report, model, rows, total)
 
     def trading_groups(self) -> None:
         created = stamp(SPAN_START_MS - 700 * DAY_MS)
@@ -437,13 +446,7 @@ class Seeder:
                     "system",
                 )
 
-        self.copy(
-            "trading_groups",
-            "id name description execution_mode markup commission max_leverage "
-            "default_balance margin_mode status created_at updated_at created_by",
-            rows(),
-            len(GROUPS),
-        )
+        self.copy("accounts.TradingGroup", rows(), len(GROUPS))
 
     def group_symbol_settings(self) -> None:
         rng = self.rng
@@ -466,12 +469,7 @@ class Seeder:
                         step if rng.random() < 0.5 else None,
                     )
                 )
-        self.copy(
-            "group_symbol_settings",
-            "id group_id symbol enabled markup commission min_volume max_volume step_volume",
-            lines,
-            len(lines),
-        )
+        self.copy("adminpanel.GroupSymbolSettings", lines, len(lines))
 
     def symbol_correlations(self) -> None:
         rng = self.rng
@@ -481,9 +479,7 @@ class Seeder:
             first, second = (a, b) if rng.random() < 0.5 else (b, a)
             value = max(-1.0, min(1.0, rng.gauss(0.1, 0.45)))
             lines.append(row(first.name, second.name, f"{value:.4f}", calculated))
-        self.copy(
-            "symbol_correlations", "symbol1 symbol2 correlation calculated_at", lines, len(lines)
-        )
+        self.copy("risk.SymbolCorrelation", lines, len(lines))
 
     def admin_users(self) -> None:
         rng = self.rng
@@ -494,36 +490,38 @@ class Seeder:
             name = f"{rng.choice(FIRST_NAMES).lower()}.{rng.choice(LAST_NAMES).lower()}{i}"
             self.admin_names.append(name)
             created = SPAN_START_MS - rng.randint(30, 900) * DAY_MS
+            status = "DISABLED" if rng.random() < 0.06 else "ACTIVE"
+            updated = created + rng.randint(0, 300) * DAY_MS
+            last_login = SPAN_END_MS - rng.randint(1, 30 * DAY_MS // 1000) * 1000
             lines.append(
                 row(
                     i,
+                    stamp(last_login),
                     name,
                     f"{name}@rtx.example",
                     PASSWORD_HASH,
                     role,
                     "{10.0.0.0/8}" if role == "super_admin" else None,
-                    "DISABLED" if rng.random() < 0.06 else "ACTIVE",
+                    status,
                     stamp(created),
-                    stamp(created + rng.randint(0, 300) * DAY_MS),
-                    stamp(SPAN_END_MS - rng.randint(1, 30 * DAY_MS // 1000) * 1000),
+                    stamp(updated),
                     self.admin_names[0] if i > 1 else None,
                 )
             )
-        self.copy(
-            "admin_users",
-            "id username email password_hash role ip_whitelist status created_at updated_at "
-            "last_login created_by",
-            lines,
-            len(lines),
-        )
+        self.copy("adminpanel.AdminUser", lines, len(lines))
 
     def simulate_trading(self) -> tuple[list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """Positions with their orders and fills, booked as fill_record books them.
+        """Positions with their orders and fills, booked by trading.bookkeeping.
 
         Returns the position rows (ids in open order), and the orders and trades as
         ``(time, sequence, ...)`` tuples still to be sorted by time and given ids.
         """
+        from rtx.money import money
+        from trading.bookkeeping import Holding, apply_fill
+        from trading.models import TradeType
+
         rng, sizes = self.rng, self.sizes
+        commissions = [Decimal(str(symbol.commission)) for symbol in SYMBOLS]
         start = time.perf_counter()
         position_orders = round(sizes.orders * POSITION_ORDER_SHARE)
         per_position = self.spread(position_orders, sizes.positions)
@@ -557,10 +555,12 @@ class Seeder:
                 ref = self.price(symbol, t0)
                 stop = f"{ref * (1 - direction * 0.01):.{s.decimals}f}"
                 take = f"{ref * (1 + direction * 0.02):.{s.decimals}f}"
-            volume = 0
-            open_price = last_price = 0.0
-            realized = commission_total = 0.0
+            holding: Holding | None = None
+            volume = 0  # the position's volume in units
+            open_price = last_price = Decimal(0)
+            realized = commission_total = Decimal(0)
             open_ms = close_ms = 0
+            state = self.accounts[account]
             for j in range(k):
                 if j == 0:
                     order_side, order_units = side, self.lot_units()
@@ -579,24 +579,22 @@ class Seeder:
                 for f in range(fills):
                     fill_units = base if f < fills - 1 else order_units - base * (fills - 1)
                     ms += rng.randint(5, 900)
-                    fill_price = self.price(symbol, ms)
-                    pnl = 0.0
-                    if volume == 0:
-                        trade_type, open_price, volume, open_ms = "OPEN", fill_price, fill_units, ms
-                    elif order_side == side:
-                        trade_type = "INCREASE"
-                        total = volume + fill_units
-                        open_price = (open_price * volume + fill_price * fill_units) / total
-                        volume = total
-                    else:
-                        pnl = (fill_price - open_price) * fill_units / LOT * direction
-                        volume -= fill_units
-                        trade_type = "CLOSE" if volume == 0 else "REDUCE"
-                        realized += pnl
-                    commission = s.commission * fill_units / LOT
+                    fill_price = Decimal(f"{self.price(symbol, ms):.{s.decimals}f}")
+                    fill_lots = Decimal(fill_units).scaleb(-5)
+                    booked = apply_fill(
+                        holding, side=order_side, volume=fill_lots, fill_price=fill_price
+                    )
+                    holding = booked.holding or booked.opened
+                    if booked.trade_type == TradeType.OPEN:
+                        open_ms = ms
+                    if holding is not None:
+                        open_price = holding.open_price
+                    volume = 0 if holding is None else int(holding.volume.scaleb(5))
+                    commission = money(commissions[symbol] * fill_lots)
+                    realized += booked.realized_pnl
                     commission_total += commission
                     last_price = fill_price
-                    self.accounts[account].cash += pnl - commission
+                    state.cash += booked.realized_pnl - commission
                     trades.append(
                         (
                             ms,
@@ -607,12 +605,12 @@ class Seeder:
                                 account,
                                 s.name,
                                 order_side,
-                                lots(fill_units),
-                                f"{fill_price:.{s.decimals}f}",
-                                money(commission),
+                                fill_lots,
+                                fill_price,
+                                commission,
                                 "0.00000",
-                                money(pnl),
-                                trade_type,
+                                booked.realized_pnl,
+                                booked.trade_type,
                                 mode,
                                 lp,
                                 stamp(ms),
@@ -644,12 +642,11 @@ class Seeder:
                     )
                 )
                 order_index += 1
-            state = self.accounts[account]
             state.first_ms = min(state.first_ms, t0)
-            if is_open:
-                unrealized = (last_price - open_price) * volume / LOT * direction
-                state.exposure += volume / LOT * open_price
-                state.unrealized += unrealized
+            unrealized = Decimal(0)
+            if holding is not None:
+                unrealized = money((last_price - open_price) * holding.volume * direction)
+                state.open_positions.append((holding.volume, open_price, unrealized))
             days_held = (close_ms - open_ms) // DAY_MS
             swap = -0.35 * days_held * max(volume, LOT // 10) / LOT if days_held else 0.0
             positions.append(
@@ -661,10 +658,10 @@ class Seeder:
                     lots(volume),
                     f"{open_price:.10f}",
                     f"{last_price:.10f}",
-                    money(unrealized) if is_open else "0.00000",
-                    money(realized),
-                    money(swap),
-                    money(commission_total),
+                    unrealized,
+                    realized,
+                    amount(swap),
+                    commission_total,
                     stop,
                     take,
                     stamp(open_ms),
@@ -783,6 +780,8 @@ class Seeder:
             )
 
     def users_and_accounts(self) -> None:
+        from trading.bookkeeping import account_figures
+
         rng, sizes = self.rng, self.sizes
         group_cum = list(itertools.accumulate(g[-1] for g in GROUPS))
         for account in self.account_ids:
@@ -814,25 +813,21 @@ class Seeder:
                     stamp(SPAN_END_MS - rng.randint(0, 90 * DAY_MS)),
                 )
 
-        self.copy(
-            "users",
-            "id username email password_hash full_name group_id status kyc_level created_at "
-            "updated_at last_login",
-            users(),
-            sizes.users,
-        )
+        self.copy("accounts.User", users(), sizes.users)
 
         def accounts() -> Iterator[str]:
             for account in self.account_ids:
                 state = self.accounts[account]
                 live = rng.random() < 0.6
                 deposit = round(math.exp(rng.gauss(math.log(3000), 1.3)), 2) if live else 10000.0
-                credit = rng.choice((0, 0, 0, 100, 500)) if live else 0
+                credit = Decimal(rng.choice((0, 0, 0, 100, 500)) if live else 0)
                 leverage = rng.choice((50, 100, 100, 200, 500))
-                balance = deposit + state.cash
-                equity = balance + credit + state.unrealized
-                margin = state.exposure / leverage
-                level = min(equity / margin * 100, 99_999_999.99) if margin else 0.0
+                figures = account_figures(
+                    balance=Decimal(f"{deposit:.2f}") + state.cash,
+                    credit=credit,
+                    leverage=leverage,
+                    open_positions=state.open_positions,
+                )
                 created = min(state.first_ms, SPAN_END_MS) - rng.randint(1, 300) * DAY_MS
                 yield row(
                     account,
@@ -840,26 +835,20 @@ class Seeder:
                     f"RTX{10_000_000 + account}",
                     "LIVE" if live else "DEMO",
                     rng.choice(("USD",) * 17 + ("EUR", "EUR", "GBP")),
-                    money(balance),
-                    money(equity),
-                    money(margin),
-                    money(equity - margin),
-                    f"{max(level, 0.0):.2f}",
+                    figures.balance,
+                    figures.equity,
+                    figures.margin,
+                    figures.free_margin,
+                    figures.margin_level,
                     leverage,
-                    money(credit),
-                    money(max(deposit, balance, equity)),
+                    credit,
+                    max(Decimal(f"{deposit:.2f}"), figures.balance, figures.equity),
                     "ACTIVE" if rng.random() < 0.97 else "SUSPENDED",
                     stamp(created),
                     stamp(SPAN_END_MS - rng.randint(0, 30 * DAY_MS)),
                 )
 
-        self.copy(
-            "accounts",
-            "id user_id account_number account_type currency balance equity margin free_margin "
-            "margin_level leverage credit peak_equity status created_at updated_at",
-            accounts(),
-            sizes.accounts,
-        )
+        self.copy("accounts.Account", accounts(), sizes.accounts)
 
     def positions_and_orders(
         self, positions: list[str], orders: list[tuple[Any, ...]], trades: list[tuple[Any, ...]]
@@ -868,14 +857,7 @@ class Seeder:
 
         Returns each order's id by its simulation index, for the fills' order_id.
         """
-        self.copy(
-            "positions",
-            "id account_id symbol side volume open_price current_price unrealized_pnl "
-            "realized_pnl swap commission stop_loss take_profit open_time close_time "
-            "close_price status magic_number comment",
-            positions,
-            len(positions),
-        )
+        self.copy("trading.Position", positions, len(positions))
         positions.clear()
         start = time.perf_counter()
         orders.sort(key=lambda o: (o[0], o[1]))
@@ -884,14 +866,7 @@ class Seeder:
             order_id[entry[1]] = new_id
         trades.sort(key=lambda t: (t[0], t[1]))
         self.report.table("orders").generate_seconds += seconds_since(start)
-        self.copy(
-            "orders",
-            "id account_id client_order_id lp_order_id symbol side order_type volume price "
-            "stop_loss take_profit execution_mode selected_lp status reject_reason created_at "
-            "updated_at executed_at magic_number comment",
-            (f"{i}\t{o[2]}" for i, o in enumerate(orders, 1)),
-            len(orders),
-        )
+        self.copy("trading.Order", (f"{i}\t{o[2]}" for i, o in enumerate(orders, 1)), len(orders))
         return order_id
 
     def trades(
@@ -899,9 +874,7 @@ class Seeder:
     ) -> None:
         """Copy the fills, in time order, on a connection of their own (a parallel lane)."""
         self.copy(
-            "trades",
-            "id order_id position_id account_id symbol side volume price commission swap pnl "
-            "trade_type execution_mode lp_name executed_at magic_number comment",
+            "trading.Trade",
             (f"{i}\t{order_id[t[2]]}\t{t[3]}" for i, t in enumerate(trades, 1)),
             len(trades),
             conn,
@@ -911,10 +884,7 @@ class Seeder:
     def order_history(self, orders: list[tuple[Any, ...]]) -> None:
         """One order_history row per order, with the order's id and time."""
         self.copy(
-            "order_history",
-            "id account_id symbol side volume price order_time",
-            (f"{i}\t{o[3]}" for i, o in enumerate(orders, 1)),
-            len(orders),
+            "trading.OrderHistory", (f"{i}\t{o[3]}" for i, o in enumerate(orders, 1)), len(orders)
         )
         orders.clear()
 
@@ -962,13 +932,7 @@ class Seeder:
                     stamp(ms),
                 )
 
-        self.copy(
-            "risk_alerts",
-            "id account_id alert_type severity message acknowledged acknowledged_at "
-            "acknowledged_by created_at",
-            rows(),
-            count,
-        )
+        self.copy("risk.RiskAlert", rows(), count)
 
     def liquidation_events(self) -> None:
         rng = self.rng
@@ -988,7 +952,7 @@ class Seeder:
                             "symbol": s.name,
                             "volume": lots(self.lot_units()),
                             "close_price": f"{self.price(symbol, ms):.{s.decimals}f}",
-                            "pnl": money(pnl),
+                            "pnl": amount(pnl),
                         }
                     )
                 yield row(
@@ -997,18 +961,12 @@ class Seeder:
                     rng.choice(("STOP_OUT", "STOP_OUT", "MARGIN_CALL_TIMEOUT", "NEGATIVE_EQUITY")),
                     f"{rng.uniform(5, 50):.2f}",
                     jsonb(closed),
-                    money(total),
-                    money(abs(rng.gauss(0, 5))),
+                    amount(total),
+                    amount(abs(rng.gauss(0, 5))),
                     stamp(ms),
                 )
 
-        self.copy(
-            "liquidation_events",
-            "id account_id trigger_reason margin_level_before positions_closed total_pnl "
-            "slippage executed_at",
-            rows(),
-            count,
-        )
+        self.copy("risk.LiquidationEvent", rows(), count)
 
     def audit_log(self) -> None:
         """Back-office actions, each with a small JSON change set (append-only table)."""
@@ -1036,6 +994,7 @@ class Seeder:
             old, new = values if rng.random() < 0.5 else values[::-1]
             account = self.active_account()
             return account, {
+                "account_id": account,
                 "account_number": f"RTX{10_000_000 + account}",
                 "changes": {field_name: change(old, new)},
             }
@@ -1044,6 +1003,7 @@ class Seeder:
             account = self.active_account()
             amount = round(rng.choice((1, 1, 1, -1)) * math.exp(rng.gauss(5, 1.5)), 2)
             return account, {
+                "account_id": account,
                 "account_number": f"RTX{10_000_000 + account}",
                 "amount": f"{amount:.2f}",
                 "currency": "USD",
@@ -1142,13 +1102,7 @@ class Seeder:
                     stamp(ms),
                 )
 
-        self.copy(
-            "admin_audit_log",
-            "id admin_id admin_username action resource_type resource_id details reason "
-            "ip_address user_agent status error_message created_at",
-            rows(),
-            count,
-        )
+        self.copy("adminpanel.AdminAuditLog", rows(), count)
 
     def finish(self) -> None:
         """Identity sequences past the highest ids, then VACUUM ANALYZE every table."""
@@ -1171,6 +1125,15 @@ class Seeder:
         self.conn.autocommit = True
         for table in self.report.tables:
             self.conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
+        from rtx.db.aggregates import AGGREGATES
+
+        for aggregate in AGGREGATES:
+            found = self.conn.execute("SELECT to_regclass(%s)", (aggregate.name,)).fetchone()
+            if found and found[0]:
+                say(f"Refreshing the continuous aggregate {aggregate.name}")
+                self.conn.execute(
+                    "CALL refresh_continuous_aggregate(%s, NULL, NULL)", (aggregate.name,)
+                )
         self.report.finish_seconds = seconds_since(start)
         say(f"VACUUM ANALYZE done in {self.report.finish_seconds:.1f}s")
 
@@ -1182,6 +1145,7 @@ def seed_database(server: Server, dbname: str, *, scale: float, seed: int) -> Se
     copies order_history and generates and copies the risk and audit tables; those draw
     from the PRNG in a fixed order, so the rows stay the same run after run.
     """
+    setup_django(server, dbname)  # the models name the tables and columns
     sizes = Sizes.at(scale)
     report = SeedReport(scale=scale, seed=seed, database=dbname)
     say(f"Seeding {dbname} at scale {scale} (seed {seed})")
