@@ -8,19 +8,22 @@ In order:
 
 1. migration speed (bench/migration_speed.py) on three scratch databases of its own;
 2. on one fresh database ``rtx_bench_<pid>``: ``rtx-migrate -up``, the seed at ``--scale``
-   (bench/seed.py), the read patterns (bench/reads.py), the fill throughput
-   (bench/fills.py); then the database is dropped, whatever happened, unless ``--keep``.
+   (bench/seed.py), the read patterns (bench/reads.py), the back office's pages
+   (bench/admin_pages.py), the fill throughput (bench/fills.py); then the database is
+   dropped, whatever happened, unless ``--keep``.
 
 Each step writes its own ``bench/results/<name>.txt`` (migration_speed, seed, reads,
-fills); this script adds ``bench/results/run.txt`` with the command, the machine, and the
-wall-clock seconds of each step. Targets that are missed are reported, never turned into a
-failing exit status; a step that cannot run ends the script with status 1.
+admin_pages, fills); this script adds ``bench/results/run.txt`` with the command, the
+machine, and the wall-clock seconds of each step. Targets that are missed are reported,
+never turned into a failing exit status; a step that cannot run ends the script with
+status 1.
 """
 
 import argparse
 import sys
 import time
 
+import admin_pages
 import fills
 import migration_speed
 import reads
@@ -54,6 +57,9 @@ def run_all(
         start = time.perf_counter()
         reads.write_report(server, dbname, reads.measure_reads(server, dbname, runs=runs), runs)
         timings[f"reads ({runs} runs per pattern)"] = seconds_since(start)
+        start = time.perf_counter()
+        admin_pages.write_report(server, dbname, admin_pages.measure_pages(server, dbname))
+        timings["back-office pages"] = seconds_since(start)
         start = time.perf_counter()
         fills_per_worker = 200
         measured = fills.measure_fills(server, dbname, fills_per_worker=fills_per_worker)
@@ -94,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "Results: "
         + ", ".join(
             f"bench/results/{name}.txt"
-            for name in ("migration_speed", "seed", "reads", "fills")
+            for name in ("migration_speed", "seed", "reads", "admin_pages", "fills")
             if (RESULTS_DIR / f"{name}.txt").exists()
         ),
     ]
