@@ -341,7 +341,8 @@ def environment_lines(server: Server, dbname: str = "postgres") -> list[str]:
         f"Command:     {command_line()}",
         f"PostgreSQL:  {version[0] if version else '?'} ({shown[0] if shown else ''})",
         f"Machine:     {os.cpu_count()} CPUs, {memory_gib():.1f} GiB memory, "
-        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}; "
+        "load average {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()),
     ]
 
 
