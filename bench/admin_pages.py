@@ -21,7 +21,6 @@ is 300 ms; a miss is reported, never turned into a failing exit status. Results 
 ``bench/results/admin_pages.txt``.
 """
 
-import argparse
 import html
 import re
 import statistics
@@ -34,15 +33,12 @@ from urllib.parse import urlencode
 from common import (
     BenchError,
     Server,
-    add_database_arguments,
-    bench_database,
     environment_lines,
     say,
     setup_django,
     write_results,
 )
-from seed import add_seed_arguments, seed_database
-from seed import write_report as write_seed_report
+from seed import measure_main
 
 TARGET_MS = 300.0
 RUNS = 10
@@ -212,27 +208,17 @@ def write_report(server: Server, dbname: str, timings: list[Timing]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--runs", type=int, default=RUNS, help=f"timed runs per page (default {RUNS})"
+    def measure(server: Server, dbname: str, runs: int) -> None:
+        write_report(server, dbname, measure_pages(server, dbname, runs=runs))
+
+    return measure_main(
+        argv,
+        doc=__doc__,
+        script="admin_pages",
+        runs=RUNS,
+        runs_help="timed runs per page",
+        measure=measure,
     )
-    add_seed_arguments(parser)
-    add_database_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error(f"--runs must be at least 1, not {args.runs}")
-    server = Server.from_environment()
-
-    def seed(dbname: str) -> None:
-        write_seed_report(server, seed_database(server, dbname, scale=args.scale, seed=args.seed))
-
-    try:
-        with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
-            write_report(server, dbname, measure_pages(server, dbname, runs=args.runs))
-    except BenchError as error:
-        print(f"admin_pages: {error}", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

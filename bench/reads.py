@@ -31,7 +31,6 @@ and shown for what it tells. A miss never fails the process: this measures, it d
 test. Results go to ``bench/results/reads.txt``.
 """
 
-import argparse
 import gc
 import json
 import random
@@ -48,16 +47,13 @@ from common import (
     BenchError,
     Latency,
     Server,
-    add_database_arguments,
-    bench_database,
     environment_lines,
     say,
     setup_django,
     write_results,
 )
 from psycopg import sql
-from seed import add_seed_arguments, seed_database
-from seed import write_report as write_seed_report
+from seed import measure_main
 
 TARGET_P99_MS = 5.0
 BIG_TABLE_ROWS = 10_000
@@ -591,28 +587,17 @@ def write_report(server: Server, dbname: str, results: list[Measurement], runs: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--runs", type=int, default=1000, help="timed calls per pattern and side (default 1000)"
+    def measure(server: Server, dbname: str, runs: int) -> None:
+        write_report(server, dbname, measure_reads(server, dbname, runs=runs), runs)
+
+    return measure_main(
+        argv,
+        doc=__doc__,
+        script="reads",
+        runs=1000,
+        runs_help="timed calls per pattern and side",
+        measure=measure,
     )
-    add_seed_arguments(parser)
-    add_database_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error(f"--runs must be at least 1, not {args.runs}")
-    server = Server.from_environment()
-
-    def seed(dbname: str) -> None:
-        write_seed_report(server, seed_database(server, dbname, scale=args.scale, seed=args.seed))
-
-    try:
-        with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
-            results = measure_reads(server, dbname, runs=args.runs)
-            write_report(server, dbname, results, args.runs)
-    except BenchError as error:
-        print(f"reads: {error}", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

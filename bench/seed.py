@@ -1231,6 +1231,41 @@ def add_seed_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def measure_main(
+    argv: list[str] | None,
+    *,
+    doc: str,
+    script: str,
+    runs: int,
+    runs_help: str,
+    measure: Callable[[Server, str, int], None],
+) -> int:
+    """The command line of a script that measures a seeded database ``--runs`` times.
+
+    It seeds a database of its own at ``--scale`` unless ``--database`` names one, and ends
+    with status 1 and one line on stderr when a step cannot run.
+    """
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=runs, help=f"{runs_help} (default {runs})")
+    add_seed_arguments(parser)
+    add_database_arguments(parser)
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, not {args.runs}")
+    server = Server.from_environment()
+
+    def seed(dbname: str) -> None:
+        write_report(server, seed_database(server, dbname, scale=args.scale, seed=args.seed))
+
+    try:
+        with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
+            measure(server, dbname, args.runs)
+    except BenchError as error:
+        print(f"{script}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_seed_arguments(parser)
