@@ -134,7 +134,10 @@ def test_success_up_completes_a_partly_reverted_version(
     assert "dropped INVALID index orders_pending_symbol_idx left by a failed build or drop" in (
         result.stdout
     )
-    assert f"Done: version 4 -> {LATEST}; 3 applied, 0 reverted, 1 completed in " in result.stdout
+    above_5 = sum(1 for version in VERSIONS if version.number > 5)
+    assert f"Done: version 4 -> {LATEST}; {above_5} applied, 0 reverted, 1 completed in " in (
+        result.stdout
+    )
     assert status(migrated)["drift"] == []
     assert same_catalog(migrated, at_version(LATEST)) == []
 
