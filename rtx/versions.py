@@ -5,7 +5,7 @@ records. Number 7 is reserved (the Go tool's ``analytics_dashboard_schema``).
 To add a version, see "Creating New Migrations" in docs/migrations.md.
 """
 
-from rtx.migrator.registry import Version, extension, function, trigger
+from rtx.migrator.registry import Version, continuous_aggregate, extension, function, trigger
 
 VERSIONS = (
     Version(
@@ -68,6 +68,15 @@ VERSIONS = (
     Version(
         11, "audit_log_details_containment_index", ("adminpanel.0007_audit_log_details_path_index",)
     ),
-    Version(12, "time_aggregates", ("trading.0006_time_aggregates",)),
+    Version(
+        12,
+        "time_aggregates",
+        ("trading.0006_time_aggregates",),
+        # Made only where TimescaleDB (Community edition) keeps continuous aggregates.
+        raw_objects=(
+            continuous_aggregate("trade_minutes"),
+            continuous_aggregate("order_history_days"),
+        ),
+    ),
     Version(13, "back_office_indexes", ("accounts.0002_back_office_indexes",)),
 )

@@ -20,6 +20,7 @@ from django.db.migrations.migration import Migration
 
 from rtx.db.backend.schema import Drop
 from rtx.migrator.errors import DataLossRefused, ForeignDependents
+from rtx.migrator.registry import Owned
 
 # Below this many rows a table is counted exactly; above, the planner's estimate is shown.
 EXACT_COUNT_LIMIT = 100_000
@@ -108,12 +109,12 @@ def assess(
     connection: BaseDatabaseWrapper,
     loader: MigrationLoader,
     plan: list[tuple[Migration, bool]],
-    our_triggers: set[tuple[str, str]],
+    ours: Owned,
 ) -> Impact:
     """The :class:`Impact` of ``plan`` on the database behind ``connection``."""
     drops = plan_drops(connection, loader, plan)
     with connection.cursor() as cursor:
-        return Impact(losses(cursor, drops), foreign_dependents(cursor, drops, our_triggers))
+        return Impact(losses(cursor, drops), foreign_dependents(cursor, drops, ours))
 
 
 def plan_drops(
@@ -252,6 +253,7 @@ SELECT 'policy', polname FROM pg_policy WHERE polrelid = %(table)s::regclass
 ORDER BY 1, 2
 """
 VIEW_KINDS = {"v": "view", "m": "materialized view"}
+TIMESCALEDB_SCHEMA_PREFIX = "_timescaledb"
 # How to find an object's name, and the statement that removes it from the relation it is on.
 DETACH = {
     "pg_constraint": (
@@ -269,13 +271,12 @@ DETACH = {
 }
 
 
-def foreign_dependents(
-    cursor: Any, drops: Iterable[PlannedDrop], our_triggers: set[tuple[str, str]]
-) -> list[Dependent]:
+def foreign_dependents(cursor: Any, drops: Iterable[PlannedDrop], ours: Owned) -> list[Dependent]:
     """Objects of other owners that depend on what ``drops`` removes.
 
-    ``our_triggers`` are the (table, trigger) pairs our versions create; any other
-    trigger or policy on a dropped table is another owner's.
+    ``ours`` are the triggers and views our versions create in raw SQL; any other trigger or
+    policy on a dropped table, or view on it, is another owner's. TimescaleDB's internal
+    objects (its schemas start with ``_timescaledb``) come and go with what made them.
     """
     drops = [planned for planned in drops if _exists(cursor, planned.drop.table)]
     dropped_tables = {planned.drop.table for planned in drops if planned.drop.column is None}
@@ -292,14 +293,17 @@ def foreign_dependents(
             },
         )
         for catalog, oid, description, depends_on, owner in cursor.fetchall():
-            if _unquoted(owner) in dropped_tables or (owner and _unquoted(owner) == table):
+            name = _unquoted(owner) or ""
+            if name in dropped_tables or name == table or name in ours.views:
+                continue
+            if name.startswith(TIMESCALEDB_SCHEMA_PREFIX):
                 continue
             dependent = _dependent(cursor, catalog, oid, description, depends_on, owner)
             found.setdefault(dependent.description, dependent)
         if column is None:
             cursor.execute(ON_TABLE_SQL, {"table": _quoted(table)})
             for kind, name in cursor.fetchall():
-                if kind == "trigger" and (table, name) in our_triggers:
+                if kind == "trigger" and (table, name) in ours.triggers:
                     continue
                 dependent = Dependent(
                     f"{kind} {name} on table {table}",

@@ -24,7 +24,7 @@ def refuse_unsafe_plan(*, plan: list[Any] | None = None, using: str = "default",
         return
     connection = connections[using]
     registry = Registry.from_setting(settings.RTX_VERSIONS)
-    impact = assess(connection, MigrationLoader(connection), plan, registry.triggers())
+    impact = assess(connection, MigrationLoader(connection), plan, registry.owned())
     try:
         impact.check(
             refuse_data_loss=settings.ENVIRONMENT == "production",

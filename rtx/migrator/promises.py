@@ -123,7 +123,7 @@ def promises(
     found += _pending_index_promises(loader, registry, owner, applied_versions)
     for version in registry.versions:
         if version.number in applied_versions:
-            found += [_raw_promise(version, raw) for raw in version.raw_objects]
+            found += [_raw_promise(version, raw) for raw in version.raw_objects if not raw.optional]
     return found
 
 

@@ -34,6 +34,9 @@ class RawObject:
     kind: str
     name: str
     table: str | None = None
+    # Made only where the server allows it (a continuous aggregate needs TimescaleDB):
+    # ours when there, but never missed by the drift check.
+    optional: bool = False
 
     def describe(self) -> str:
         return f"{self.kind} {self.name}" + (f" on table {self.table}" if self.table else "")
@@ -49,6 +52,19 @@ def function(signature: str) -> RawObject:
 
 def extension(name: str) -> RawObject:
     return RawObject("extension", name)
+
+
+def continuous_aggregate(name: str) -> RawObject:
+    """A TimescaleDB continuous aggregate: a view, made only where TimescaleDB keeps one."""
+    return RawObject("view", name, optional=True)
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What our versions make in raw SQL, so that it is never taken for another owner's."""
+
+    triggers: frozenset[tuple[str, str]]  # (table, trigger)
+    views: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -106,14 +122,15 @@ class Registry:
                 f"version {number} does not exist; known versions: 0 (nothing applied), {known}"
             ) from None
 
-    def triggers(self) -> set[tuple[str, str]]:
-        """(table, trigger) of every trigger any version creates."""
-        return {
-            (raw.table, raw.name)
-            for version in self.versions
-            for raw in version.raw_objects
-            if raw.kind == "trigger" and raw.table
-        }
+    def owned(self) -> Owned:
+        """The triggers and views any version creates in raw SQL."""
+        raws = [raw for version in self.versions for raw in version.raw_objects]
+        return Owned(
+            triggers=frozenset(
+                (raw.table, raw.name) for raw in raws if raw.kind == "trigger" and raw.table
+            ),
+            views=frozenset(raw.name for raw in raws if raw.kind == "view"),
+        )
 
     def knows(self, number: int) -> bool:
         return number in self._by_number

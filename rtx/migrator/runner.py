@@ -297,7 +297,7 @@ class Migrator:
     def impact(self, steps: list[Step]) -> Impact:
         """What ``steps`` would drop, counted and checked for other owners' objects."""
         plan = [pair for step in steps if not step.completes for pair in step.plan]
-        return assess(self.connection, self.loader(), plan, self.registry.triggers())
+        return assess(self.connection, self.loader(), plan, self.registry.owned())
 
     def run(self, steps: list[Step], *, refuse_data_loss: bool = False) -> None:
         impact = self.impact(steps)
