@@ -31,6 +31,16 @@ LEGACY_SCHEMA = PROJECT_ROOT / "rtx" / "migrator" / "go_initial_schema.sql"
 LEGACY_ROWS = PROJECT_ROOT / "tests" / "legacy" / "representative_rows.sql"
 ANALYTICS_V7 = PROJECT_ROOT / "tests" / "legacy" / "analytics_dashboard_v7.sql"
 GO_VERSIONS = ((1, "initial_schema"), (7, "analytics_dashboard_schema"))
+# The tables of the Go tool's version 7 (tests/legacy/analytics_dashboard_v7.sql): not ours.
+V7_TABLES = (
+    "alerts",
+    "analytics_export_audit",
+    "analytics_user_preferences",
+    "exposure_snapshots",
+    "lp_performance",
+    "routing_metrics",
+    "rule_effectiveness",
+)
 DEMO_SETTINGS = "tests.demoapp.settings"
 
 SERVER = {

@@ -12,6 +12,7 @@ from rtx.migrator.catalog import catalog, catalog_differences
 from rtx.versions import VERSIONS
 from tests.conftest import (
     GO_VERSIONS,
+    V7_TABLES,
     build_go_database,
     build_legacy_database,
     connect,
@@ -149,18 +150,7 @@ def test_success_adoption_keeps_every_row_and_ends_like_a_fresh_database(
     v7_objects = ("table ", "function update_analytics_timestamp()")
     assert [line for line in found if not line.startswith(v7_objects)] == []
     assert sorted(line for line in found if line.startswith("table ")) == [
-        f"table {name}: added"
-        for name in sorted(
-            {
-                "alerts",
-                "analytics_export_audit",
-                "analytics_user_preferences",
-                "exposure_snapshots",
-                "lp_performance",
-                "routing_metrics",
-                "rule_effectiveness",
-            }
-        )
+        f"table {name}: added" for name in V7_TABLES
     ]
 
     ids = fetch_all(

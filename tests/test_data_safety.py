@@ -5,32 +5,19 @@ every table and its version 7 (analytics tables whose four foreign keys point in
 accounts and users, two materialized views, two triggers), adopted by rtx-migrate.
 """
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from rtx.migrator.adoption import LEGACY_TABLES
 from tests.conftest import (
     DEMO_SETTINGS,
-    PROJECT_ROOT,
+    V7_TABLES,
     build_go_database,
-    command_environment,
     connect,
     fetch_all,
     manage,
 )
+from tests.test_helper_script import helper
 
-V7_TABLES = (
-    "alerts",
-    "analytics_export_audit",
-    "analytics_user_preferences",
-    "exposure_snapshots",
-    "lp_performance",
-    "routing_metrics",
-    "rule_effectiveness",
-)
 REFUSAL = [
     "CommandError: detach these 4 objects of another owner first, then run again: they "
     "depend on tables or columns this run would drop, and rtx-migrate never drops another "
@@ -47,7 +34,6 @@ REFUSAL = [
     "depends on table users (detach: ALTER TABLE analytics_user_preferences DROP CONSTRAINT "
     '"analytics_user_preferences_user_id_fkey")',
 ]
-SCRIPT = PROJECT_ROOT / "scripts" / "db" / "migrate.sh"
 PRODUCTION = {"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40}
 
 
@@ -85,19 +71,6 @@ def adopted(database: str) -> str:
     result = manage("rtx_migrate", "-version=1", database=database)
     assert result.returncode == 0, result.stderr
     return database
-
-
-def helper(database: str, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    environment = command_environment(database, "rtx.settings", env or {})
-    environment["RTX_VENV"] = str(Path(sys.executable).parent.parent)
-    return subprocess.run(
-        ["bash", str(SCRIPT), *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 # -- other owners' objects ------------------------------------------------------------------
