@@ -9,6 +9,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Callable
+from typing import Any, TextIO
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, OperationalError
@@ -33,8 +34,40 @@ def settings_module_error() -> str | None:
     return None
 
 
+class ReaderMayLeave:
+    """Standard output that goes quiet once its reader has gone (``rtx-migrate -status |
+    head``), instead of a BrokenPipeError traceback, or worse, a migration abandoned half-way
+    because nobody reads its log: the command carries on and ends with its own status."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self.silence()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self.silence()
+
+    def silence(self) -> None:
+        """Point the descriptor at /dev/null: what is still buffered goes there too."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def run(main: Callable[[], None]) -> None:
     """Run ``main`` (a command line), turning what a user can cause into one line and a code."""
+    sys.stdout = ReaderMayLeave(sys.stdout)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rtx.settings")
     problem = settings_module_error()
     if problem:
