@@ -390,6 +390,26 @@ def test_error_failing_migration_leaves_version_unapplied_and_rerun_succeeds(
     assert mirror(database) == ALL
 
 
+def test_error_lost_migration_lock_stops_before_the_next_version_and_says_what_is_done(
+    database: str,
+) -> None:
+    result = rtx_migrate(database, "-up", env={"PGOPTIONS": "-c rtx.demo_unlock=on"})
+    assert result.returncode == 14, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "CommandError: the server session answering now does not hold the migration lock this "
+        "run took: the connection goes through a pooler in transaction mode; rtx-migrate needs "
+        "a session of its own on the primary: set RTX_MIGRATE_DATABASE_URL to the primary's "
+        "direct address (not the pooler's); before stopping, this run left "
+        + ", ".join(f"version {number} ({name}) applied" for number, name in up_to(101))
+        + "; nothing of version 102 (demo_ledger_index) was changed"
+    )
+    assert mirror(database) == up_to(101)
+
+    rerun = rtx_migrate(database, "-up")
+    assert rerun.returncode == 0, rerun.stderr
+    assert mirror(database) == ALL
+
+
 def test_error_table_lock_timeout_fails_cleanly_and_can_be_retried(database: str) -> None:
     assert rtx_migrate(database, "-version=100").returncode == 0
     with connect(database) as blocker:

@@ -297,9 +297,10 @@ def test_success_transaction_pool_mode_leaves_nothing_on_the_server_between_tran
     for database in pooled["databases"].values():
         assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
         assert database["OPTIONS"]["prepare_threshold"] is None
-    direct = all_database_settings({}, tmp_path)["databases"]["default"]
-    assert direct.get("DISABLE_SERVER_SIDE_CURSORS", False) is False
-    assert "prepare_threshold" not in direct["OPTIONS"]  # Django's own default: None
+    for session in ({}, {"DB_POOL_MODE": "session"}):
+        direct = all_database_settings(session, tmp_path)["databases"]["default"]
+        assert direct.get("DISABLE_SERVER_SIDE_CURSORS", False) is False
+        assert "prepare_threshold" not in direct["OPTIONS"]  # Django's own default: None
 
 
 def test_error_bad_pool_mode_is_one_line(tmp_path: Path) -> None:
@@ -310,7 +311,7 @@ def test_error_bad_pool_mode_is_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == (
-        "Configuration error: DB_POOL_MODE='statement' is not valid: use session (a direct "
-        "connection, or a pooler in session mode) or transaction (a pooler in transaction "
-        "mode, such as PgBouncer's pool_mode = transaction)\n"
+        "Configuration error: DB_POOL_MODE='statement' is not valid: use direct (no pooler), "
+        "session (a pooler in session mode) or transaction (a pooler in transaction mode, such "
+        "as PgBouncer's pool_mode = transaction)\n"
     )

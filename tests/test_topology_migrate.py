@@ -103,32 +103,50 @@ def test_error_through_pgbouncer_refused_direct_url_fine(
     pgbouncer,
     primary_database,  # type: ignore[no-untyped-def]
 ) -> None:
-    pgbouncer.warm_pool(primary_database)
     pooled = {"DATABASE_URL": pgbouncer.url(primary_database)}
+    # A pool with one server connection deals it back to every transaction: only the
+    # backend pid PgBouncer made up for the client gives it away.
     undeclared = rtx_migrate("-up", env=pooled)
+    pgbouncer.warm_pool(primary_database)
+    misdeclared = rtx_migrate("-up", env={**pooled, "DB_POOL_MODE": "session"})
     declared = rtx_migrate("-up", env={**pooled, "DB_POOL_MODE": "transaction"})
     both = {
         **pooled,
         "DB_POOL_MODE": "transaction",
         "RTX_MIGRATE_DATABASE_URL": primary_server.url(primary_database),
     }
+    untouched = primary_server.value(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", dbname=primary_database
+    )
     direct = rtx_migrate("-up", env=both)
 
     use = (
         "rtx-migrate needs a session of its own on the primary: set RTX_MIGRATE_DATABASE_URL to "
-        "the primary's direct address (not the pooler's); nothing was changed"
+        "the primary's direct address (not the pooler's)"
     )
     assert undeclared.returncode == 14
     assert re.fullmatch(
-        r"CommandError: \d different server sessions answered 4 transactions in a row: the "
-        r"connection goes through a pooler in transaction mode; " + re.escape(use),
+        r"CommandError: a connection pooler answers for the server \(the connection was given "
+        r"backend pid -?\d+, the server session's is \d+\); "
+        + re.escape(
+            f"{use}, or set DB_POOL_MODE=session if the pooler keeps one server connection per "
+            "client; nothing was changed"
+        ),
         undeclared.stderr.strip(),
     ), undeclared.stderr
+    assert misdeclared.returncode == 14
+    assert re.fullmatch(
+        r"CommandError: \d different server sessions answered 4 transactions in a row: the "
+        r"connection goes through a pooler in transaction mode; "
+        + re.escape(f"{use}; nothing was changed"),
+        misdeclared.stderr.strip(),
+    ), misdeclared.stderr
     assert declared.returncode == 14
     assert declared.stderr.strip() == (
         "CommandError: DB_POOL_MODE=transaction: the database alias 'default' goes through a "
-        f"pooler in transaction mode; {use}"
+        f"pooler in transaction mode; {use}; nothing was changed"
     )
+    assert untouched == 0
     assert direct.returncode == 0, direct.stderr
     assert direct.stdout.splitlines()[0] == (
         f"Database: postgres@{primary_server.host}:{primary_server.port}/{primary_database}"

@@ -24,7 +24,7 @@ ENVIRONMENT = (
     ("DB_SSL_MODE", "disable", "libpq sslmode: disable, require, verify-full, ..."),
     ("DATABASE_URL", "unset", "postgres://USER:PASSWORD@HOST:PORT/NAME; wins over DB_*"),
     ("RTX_MIGRATE_DATABASE_URL", "unset", "the primary's direct URL, when DATABASE_URL is pooled"),
-    ("DB_POOL_MODE", "session", "transaction: DATABASE_URL goes through a transaction pooler"),
+    ("DB_POOL_MODE", "direct", "session or transaction: DATABASE_URL goes through a pooler"),
     ("DB_APPLICATION_NAME", "rtx-schema", "application_name of our sessions"),
     ("ENVIRONMENT", "development", "production: -allow-data-loss needed to drop rows"),
     ("RTX_CONNECT_WAIT", "0", "seconds to wait for the server to accept connections"),

@@ -78,7 +78,9 @@ MEANINGS = {
     ),
     ExitCode.UNSUITABLE_SESSION: (
         "The connection is not a session of its own on the primary: a hot standby, or a "
-        "pooler in transaction mode (use `RTX_MIGRATE_DATABASE_URL`): refused, nothing changed"
+        "pooler (use `RTX_MIGRATE_DATABASE_URL`; `DB_POOL_MODE=session` declares a session "
+        "pooler): refused before any change, or before the next version if the migration lock "
+        "was lost (the message names the versions done)"
     ),
     ExitCode.REPLICAS_BEHIND: (
         "`-wait-replicas`: a standby had not replayed the newest schema change in time (the "

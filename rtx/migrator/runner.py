@@ -302,12 +302,23 @@ class Migrator:
     def run(self, steps: list[Step], *, refuse_data_loss: bool = False) -> None:
         impact = self.impact(steps)
         impact.check(refuse_data_loss=refuse_data_loss)
-        for step in steps:
+        for index, step in enumerate(steps):
             if self.holds_lock:
-                session.refuse_lost_lock(self.connection)
+                session.refuse_lost_lock(self.connection, done=self._so_far(steps[:index], step))
             self._run_with_retries(step, impact)
         self.complete_bookkeeping()
         self.verify()
+
+    @staticmethod
+    def _so_far(steps: list[Step], step: Step) -> str:
+        """What a run stopped before ``step`` has changed: each step before it is whole."""
+        if not steps:
+            return session.NOTHING_CHANGED
+        done = ", ".join(f"version {before.version.label} {before.done}" for before in steps)
+        return (
+            f"before stopping, this run left {done}; nothing of version {step.version.label} "
+            "was changed"
+        )
 
     def verify(self) -> None:
         """Refuse to end well while an object of a recorded version is missing or INVALID."""

@@ -47,8 +47,8 @@ def schema_diff(
 
     def built(event: Event) -> None:
         if isinstance(event, StepDone):
-            verb = "reverted" if event.step.backwards else "applied"
-            report(Progress(f"scratch database: version {event.step.version.label} {verb}"))
+            step = event.step
+            report(Progress(f"scratch database: version {step.version.label} {step.done}"))
 
     with scratch_database(base) as connection:
         migrator = Migrator(connection, registry, report=built)

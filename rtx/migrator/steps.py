@@ -35,6 +35,11 @@ class Step:
         """Its name in schema_migrations_history."""
         return "complete" if self.completes else "revert" if self.backwards else "apply"
 
+    @property
+    def done(self) -> str:
+        """What it did, said of it once it is done."""
+        return "completed" if self.completes else "reverted" if self.backwards else "applied"
+
 
 @dataclass(frozen=True)
 class StepStarted:

@@ -58,10 +58,11 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 
-# How the services' connections reach the server (DB_POOL_MODE): directly or through a
-# pooler that keeps a server connection per client ("session"), or through one that hands
-# server connections out per transaction ("transaction", PgBouncer's pool_mode).
-POOL_MODES = ("session", "transaction")
+# How the connections reach the server (DB_POOL_MODE): directly ("direct"), through a pooler
+# that keeps a server connection per client ("session"), or through one that hands server
+# connections out per transaction ("transaction", PgBouncer's pool_mode). rtx-migrate refuses
+# a pooler it finds unless it is declared a session pooler (rtx.migrator.session).
+POOL_MODES = ("direct", "session", "transaction")
 
 
 def postgres_url(name: str) -> dict[str, Any]:
@@ -71,11 +72,11 @@ def postgres_url(name: str) -> dict[str, Any]:
 
 
 def pool_mode() -> str:
-    mode = env.str("DB_POOL_MODE", default="session")
+    mode = env.str("DB_POOL_MODE", default="direct")
     if mode not in POOL_MODES:
         raise ImproperlyConfigured(
-            f"DB_POOL_MODE={mode!r} is not valid: use session (a direct connection, or a pooler "
-            "in session mode) or transaction (a pooler in transaction mode, such as PgBouncer's "
+            f"DB_POOL_MODE={mode!r} is not valid: use direct (no pooler), session (a pooler in "
+            "session mode) or transaction (a pooler in transaction mode, such as PgBouncer's "
             "pool_mode = transaction)"
         )
     return mode

@@ -486,6 +486,5 @@ class Command(BaseCommand):
                 verb = "reverted" if event.backwards else "recorded" if event.faked else "applied"
                 write(f"{cli.now()}   {verb} {event.migration} ({event.seconds:.3f}s)")
         elif isinstance(event, StepDone):
-            verb = "reverted" if event.step.backwards else "applied"
-            verb = "completed" if event.step.completes else verb
-            write(f"{cli.now()} Version {event.step.version.label} {verb} in {event.seconds:.2f}s")
+            step = event.step
+            write(f"{cli.now()} Version {step.version.label} {step.done} in {event.seconds:.2f}s")
