@@ -366,6 +366,22 @@ def test_success_status_json_shape(database: str) -> None:
     assert len(first["migrations"]) == first["applied_migrations"] == 23
 
 
+def test_success_reader_of_the_output_leaves_and_the_run_carries_on(database: str) -> None:
+    # rtx-migrate -up -v 2 | head -1: every statement is printed, far more than a pipe holds.
+    process = start_manage(
+        "rtx_migrate", "-up", "-v", "2", database=database, settings=DEMO_SETTINGS
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    with process.stderr:
+        errors = process.stderr.read()
+    assert process.wait(timeout=180) == 0, errors
+    assert first.startswith("Database: ")
+    assert errors == ""
+    assert mirror(database) == ALL
+
+
 # -- failures --------------------------------------------------------------------------
 
 
