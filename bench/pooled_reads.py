@@ -17,25 +17,15 @@ Django, the statements it sent through psycopg), so the difference is what the p
 to each round trip. Results go to ``bench/results/pooled_reads.txt``.
 """
 
-import argparse
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from common import (
-    PROJECT_ROOT,
-    BenchError,
-    Server,
-    add_database_arguments,
-    bench_database,
-    environment_lines,
-    say,
-    write_results,
-)
+from common import PROJECT_ROOT, BenchError, Server, environment_lines, say, write_results
 from reads import measure_reads
-from seed import add_seed_arguments, seed_database
+from seed import measure_main
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.topology import POOL_SIZE, TopologyError, start_pgbouncer
@@ -102,55 +92,47 @@ def report_lines(direct: list[Figures], pooled: list[Figures], runs: int) -> lis
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--runs", type=int, default=1000, help="timed calls per pattern, path and side"
-    )
-    add_seed_arguments(parser)
-    parser.set_defaults(scale=DEFAULT_SCALE)
-    add_database_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error(f"--runs must be at least 1, not {args.runs}")
-    server = Server.from_environment()
-
-    def seed(dbname: str) -> None:
-        seed_database(server, dbname, scale=args.scale, seed=args.seed)
-
+def measure_direct_and_pooled(server: Server, dbname: str, runs: int) -> None:
     try:
         bouncer = start_pgbouncer(server.host, server.port)
     except TopologyError as error:  # ComponentMissing too: pgbouncer is not installed
-        print(f"pooled_reads: {error}", file=sys.stderr)
-        return 1
+        raise BenchError(str(error)) from None
     try:
-        with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
-            load_before = os.getloadavg()[0]
-            say(f"Direct: {server.describe(dbname)}")
-            direct = measure_apart(server, dbname, args.runs, "session")
-            pooled_server = Server(bouncer.host, bouncer.port, server.user, server.password)
-            say(f"Through PgBouncer: {pooled_server.describe(dbname)}")
-            pooled = measure_apart(pooled_server, dbname, args.runs, "transaction")
-            write_results(
-                "pooled_reads",
-                "rtx-schema benchmark: read patterns direct and through PgBouncer"
-                " (bench/pooled_reads.py)",
-                [
-                    *environment_lines(server, dbname),
-                    f"PgBouncer:   {bouncer.version()}, pool_mode = transaction,"
-                    f" default_pool_size = {POOL_SIZE}, server_round_robin = 1",
-                    # Other processes on the machine show in the p99s: say how busy it was.
-                    f"Load:        1-minute load average {load_before:.2f} before the"
-                    f" measurements, {os.getloadavg()[0]:.2f} after",
-                ],
-                report_lines(direct, pooled, args.runs),
-            )
-    except BenchError as error:
-        print(f"pooled_reads: {error}", file=sys.stderr)
-        return 1
+        load_before = os.getloadavg()[0]
+        say(f"Direct: {server.describe(dbname)}")
+        direct = measure_apart(server, dbname, runs, "direct")
+        pooled_server = Server(bouncer.host, bouncer.port, server.user, server.password)
+        say(f"Through PgBouncer: {pooled_server.describe(dbname)}")
+        pooled = measure_apart(pooled_server, dbname, runs, "transaction")
+        write_results(
+            "pooled_reads",
+            "rtx-schema benchmark: read patterns direct and through PgBouncer"
+            " (bench/pooled_reads.py)",
+            [
+                *environment_lines(server, dbname),
+                f"PgBouncer:   {bouncer.version()}, pool_mode = transaction,"
+                f" default_pool_size = {POOL_SIZE}, server_round_robin = 1",
+                # Other processes on the machine show in the p99s: say how busy it was.
+                f"Load:        1-minute load average {load_before:.2f} before the"
+                f" measurements, {os.getloadavg()[0]:.2f} after",
+            ],
+            report_lines(direct, pooled, runs),
+        )
     finally:
         bouncer.stop_and_remove()
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return measure_main(
+        argv,
+        doc=__doc__,
+        script="pooled_reads",
+        runs=1000,
+        runs_help="timed calls per pattern, path and side",
+        measure=measure_direct_and_pooled,
+        scale=DEFAULT_SCALE,
+        report_seed=False,
+    )
 
 
 if __name__ == "__main__":

@@ -1239,15 +1239,19 @@ def measure_main(
     runs: int,
     runs_help: str,
     measure: Callable[[Server, str, int], None],
+    scale: float = 1.0,
+    report_seed: bool = True,
 ) -> int:
     """The command line of a script that measures a seeded database ``--runs`` times.
 
-    It seeds a database of its own at ``--scale`` unless ``--database`` names one, and ends
-    with status 1 and one line on stderr when a step cannot run.
+    It seeds a database of its own at ``--scale`` (``scale`` unless given; the seed's report
+    written when ``report_seed``) unless ``--database`` names one, and ends with status 1 and
+    one line on stderr when a step cannot run.
     """
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=runs, help=f"{runs_help} (default {runs})")
     add_seed_arguments(parser)
+    parser.set_defaults(scale=scale)
     add_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -1255,7 +1259,9 @@ def measure_main(
     server = Server.from_environment()
 
     def seed(dbname: str) -> None:
-        write_report(server, seed_database(server, dbname, scale=args.scale, seed=args.seed))
+        report = seed_database(server, dbname, scale=args.scale, seed=args.seed)
+        if report_seed:
+            write_report(server, report)
 
     try:
         with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
