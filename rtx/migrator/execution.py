@@ -186,7 +186,7 @@ class StepExecution:
         step = self.step
         current = self.progress.current
         where = f"migration {current}" if current else "bookkeeping"
-        verb = "revert" if step.backwards else "complete" if step.completes else "apply"
+        verb = step.action
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if isinstance(error.__cause__, psycopg.errors.LockNotAvailable) or isinstance(
             error, psycopg.errors.LockNotAvailable

@@ -16,6 +16,7 @@ from typing import Any
 from rtx.migrator import history
 from rtx.migrator.errors import ReplicasBehind
 from rtx.migrator.events import Progress
+from rtx.migrator.steps import DONE
 
 POLL_SECONDS = 0.5
 STANDBYS_SQL = """
@@ -41,9 +42,7 @@ class Change:
     commit_lsn: str
 
     def describe(self) -> str:
-        verb = {"apply": "applied", "revert": "reverted", "complete": "completed"}.get(
-            self.action, self.action
-        )
+        verb = DONE.get(self.action, self.action)
         return f"version {self.version} ({self.name}) {verb}, LSN {self.commit_lsn}"
 
 

@@ -9,6 +9,8 @@ from rtx.migrator.impact import Loss
 from rtx.migrator.registry import Version
 
 Plan = list[tuple[Migration, bool]]
+# A step's action (its name in schema_migrations_history) and what is said once it is done.
+DONE = {"apply": "applied", "revert": "reverted", "complete": "completed"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Step:
     @property
     def done(self) -> str:
         """What it did, said of it once it is done."""
-        return "completed" if self.completes else "reverted" if self.backwards else "applied"
+        return DONE[self.action]
 
 
 @dataclass(frozen=True)
