@@ -1,7 +1,7 @@
 """The records and the catalog agree after any failure: drift found, reported, finished.
 
 The real version 5 (seven indexes built CONCURRENTLY) under a reader that holds a snapshot
-of orders, a revert killed half-way, a table dropped by hand, a fix made by hand and then
+of orders, a revert and an apply killed half-way, a table dropped by hand, a fix made by hand and then
 recorded, and a role that may only read.
 """
 
@@ -142,6 +142,31 @@ def test_success_up_completes_a_partly_reverted_version(
     assert same_catalog(migrated, at_version(LATEST)) == []
 
 
+def kill_while_waiting(database: str, process, statement: str) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL ``process`` once its ``statement`` waits for a lock; return once its session
+    has ended (the server notices the client is gone within client_connection_check_interval).
+    """
+    deadline = time.monotonic() + 60
+    while not fetch_all(
+        database,
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+        "AND query LIKE %s AND wait_event_type = 'Lock'",
+        (f"{statement}%",),
+    ):
+        assert time.monotonic() < deadline, f"{statement} never waited for the reader"
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    deadline = time.monotonic() + 30
+    while fetch_all(
+        database,
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+        "AND application_name = 'rtx-schema' AND pid <> pg_backend_pid()",
+    ):
+        assert time.monotonic() < deadline, "the killed run's session never ended"
+        time.sleep(0.1)
+
+
 def test_error_a_revert_killed_half_way_is_reported_and_finished(
     migrated: str,
     at_version,  # type: ignore[no-untyped-def]
@@ -150,25 +175,8 @@ def test_error_a_revert_killed_half_way_is_reported_and_finished(
     process = start_manage(
         "rtx_migrate", "-version=4", database=migrated, env={"RTX_LOCK_TIMEOUT": "60s"}
     )
-    deadline = time.monotonic() + 60
-    while not fetch_all(
-        migrated,
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-        "AND query LIKE 'DROP INDEX CONCURRENTLY%%' AND wait_event_type = 'Lock'",
-    ):
-        assert time.monotonic() < deadline, "the revert never waited for the reader"
-        time.sleep(0.1)
-    process.send_signal(signal.SIGKILL)
-    process.communicate()
+    kill_while_waiting(migrated, process, "DROP INDEX CONCURRENTLY")
     reader.close()
-    deadline = time.monotonic() + 30
-    while fetch_all(
-        migrated,
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-        "AND application_name = 'rtx-schema' AND pid <> pg_backend_pid()",
-    ):
-        assert time.monotonic() < deadline, "the killed run's session never ended"
-        time.sleep(0.1)
 
     state = status(migrated)
     gone = (
@@ -189,6 +197,28 @@ def test_error_a_revert_killed_half_way_is_reported_and_finished(
     again = rtx_migrate(migrated, "-version=4")
     assert again.returncode == 0, again.stderr
     assert same_catalog(migrated, at_version(4)) == []
+
+
+def test_error_an_apply_killed_half_way_is_reported_and_completed(
+    migrated: str,
+    at_version,  # type: ignore[no-untyped-def]
+) -> None:
+    assert rtx_migrate(migrated, "-version=4").returncode == 0
+    reader = reader_on_orders(migrated)
+    process = start_manage("rtx_migrate", "-up", database=migrated, env={"RTX_LOCK_TIMEOUT": "60s"})
+    kill_while_waiting(migrated, process, "CREATE INDEX CONCURRENTLY")
+    reader.close()
+
+    state = status(migrated)
+    assert version(state, 5)["state"] == "partly applied", version(state, 5)
+    assert version(state, 5)["detail"].endswith("1 INVALID"), version(state, 5)
+    assert all(version(state, number)["state"] == "pending" for number in (6, LATEST))
+    assert rtx_migrate(migrated, "-status", "-check").returncode == 13
+
+    again = rtx_migrate(migrated, "-up")
+    assert again.returncode == 0, again.stderr
+    assert status(migrated)["drift"] == []
+    assert same_catalog(migrated, at_version(LATEST)) == []
 
 
 def test_error_a_table_dropped_by_hand_is_drift_every_run_sees(migrated: str) -> None:
