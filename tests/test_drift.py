@@ -1,8 +1,8 @@
 """The records and the catalog agree after any failure: drift found, reported, finished.
 
 The real version 5 (seven indexes built CONCURRENTLY) under a reader that holds a snapshot
-of orders, a revert and an apply killed half-way, a table dropped by hand, a fix made by hand and then
-recorded, and a role that may only read.
+of orders, a revert and an apply killed half-way, a table dropped by hand, a fix made by
+hand and then recorded, and a role that may only read.
 """
 
 import json
