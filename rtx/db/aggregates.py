@@ -18,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from rtx.db import timescale
 from rtx.db.operations import DatabaseOnlyOperation
+from rtx.db.relations import relation_exists
 
 logger = logging.getLogger("rtx.timescale")
 
@@ -63,8 +64,7 @@ AGGREGATES = (
 def exists(name: str, *, using: str = DEFAULT_DB_ALIAS) -> bool:
     """Whether the aggregate ``name`` is in the database (one catalog lookup)."""
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-        return bool(cursor.fetchone()[0])
+        return relation_exists(cursor, name)
 
 
 def unavailable_because(cursor: Any, aggregate: TimeAggregate) -> str | None:
@@ -113,9 +113,7 @@ def create(cursor: Any, aggregate: TimeAggregate) -> bool:
 
 def drop(cursor: Any, aggregate: TimeAggregate) -> None:
     """Drop ``aggregate`` and its refresh policy, if it is there."""
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [aggregate.name])
-    if cursor.fetchone()[0]:
-        cursor.execute(f"DROP MATERIALIZED VIEW IF EXISTS {aggregate.name}")
+    cursor.execute(f"DROP MATERIALIZED VIEW IF EXISTS {aggregate.name}")
 
 
 class CreateTimeAggregate(DatabaseOnlyOperation):

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 
+from rtx.db.relations import relation_exists
 from rtx.migrator.catalog import Table, differences, snapshot
 from rtx.migrator.errors import DataViolatesSchema, UnrecognisedDatabase
 from rtx.migrator.events import Progress
@@ -180,7 +181,7 @@ class Adoption:
     # -- checks (read-only) ------------------------------------------------------------------
 
     def verify_go_shape(self, cursor: Any) -> None:
-        missing = [table for table in LEGACY_TABLES if not self._exists(cursor, table)]
+        missing = [table for table in LEGACY_TABLES if not relation_exists(cursor, table)]
         if missing:
             raise UnrecognisedDatabase(
                 "schema_migrations says version 1 of the Go tool is applied, but these tables "
@@ -335,11 +336,6 @@ class Adoption:
                     )
                     if cursor.fetchone() is None:
                         editor.add_constraint(model, constraint)
-
-    @staticmethod
-    def _exists(cursor: Any, table: str) -> bool:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
-        return bool(cursor.fetchone()[0])
 
     @staticmethod
     def _has_column(cursor: Any, table: str, column: str) -> bool:

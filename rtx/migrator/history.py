@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from rtx.db.relations import relation_exists
 from rtx.migrator.mirror import applier
 
 TABLE = "schema_migrations_history"
@@ -69,8 +70,7 @@ def ensure_table(connection: BaseDatabaseWrapper) -> None:
 
 
 def table_exists(cursor: Any) -> bool:
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [TABLE])
-    return bool(cursor.fetchone()[0])
+    return relation_exists(cursor, TABLE)
 
 
 def begin(

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations import operations
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 
 from rtx.db.backend.schema import Drop
+from rtx.db.relations import relation_exists
 from rtx.migrator.errors import DataLossRefused, ForeignDependents
 from rtx.migrator.registry import Owned
 
@@ -105,6 +107,11 @@ class Impact:
             )
 
 
+def refuses_data_loss(*, allowed: bool) -> bool:
+    """In production, dropping rows needs the explicit -allow-data-loss."""
+    return settings.ENVIRONMENT == "production" and not allowed
+
+
 def assess(
     connection: BaseDatabaseWrapper,
     loader: MigrationLoader,
@@ -112,8 +119,15 @@ def assess(
     ours: Owned,
 ) -> Impact:
     """The :class:`Impact` of ``plan`` on the database behind ``connection``."""
-    drops = plan_drops(connection, loader, plan)
+    planned_drops = plan_drops(connection, loader, plan)
     with connection.cursor() as cursor:
+        # A table made and dropped within the plan (or never there) loses nothing and has
+        # no dependents.
+        drops = [
+            planned
+            for planned in planned_drops
+            if relation_exists(cursor, _quoted(planned.drop.table))
+        ]
         return Impact(losses(cursor, drops), foreign_dependents(cursor, drops, ours))
 
 
@@ -167,9 +181,6 @@ def losses(cursor: Any, drops: Iterable[PlannedDrop]) -> list[Loss]:
     found = []
     for planned in drops:
         table, column = planned.drop.table, planned.drop.column
-        cursor.execute("SELECT to_regclass(%s)", [_quoted(table)])
-        if cursor.fetchone()[0] is None:
-            continue  # made and dropped within the plan (or never there): nothing to lose
         where = f'WHERE "{column}" IS NOT NULL' if column else ""
         cursor.execute(
             f'SELECT count(*) FROM (SELECT 1 FROM "{table}" {where} '
@@ -278,7 +289,6 @@ def foreign_dependents(cursor: Any, drops: Iterable[PlannedDrop], ours: Owned) -
     policy on a dropped table, or view on it, is another owner's. TimescaleDB's internal
     objects (its schemas start with ``_timescaledb``) come and go with what made them.
     """
-    drops = [planned for planned in drops if _exists(cursor, planned.drop.table)]
     dropped_tables = {planned.drop.table for planned in drops if planned.drop.column is None}
     found: dict[str, Dependent] = {}
     for planned in drops:
@@ -327,11 +337,6 @@ def _dependent(
         name = cursor.fetchone()[0]
         return Dependent(description, depends_on, detach.format(name=name, owner=owner))
     return Dependent(description, depends_on, f"DROP {description}")
-
-
-def _exists(cursor: Any, table: str) -> bool:
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [_quoted(table)])
-    return bool(cursor.fetchone()[0])
 
 
 def _quoted(table: str) -> str:

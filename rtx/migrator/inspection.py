@@ -42,13 +42,13 @@ def inspect(connection: BaseDatabaseWrapper, registry: Registry, loader: Migrati
     recorded = {number for number, count in done.items() if count == len(registry.get(number).keys)}
     with connection.cursor() as cursor:
         timescaledb = timescale.state(cursor)
-        zone = legacy_zone(cursor, settings.RTX_LEGACY_TIME_ZONE)
         entries = history.latest(cursor)
         go_database = any(
             row.written_by_go_tool and number not in recorded
             for number, row in rows.items()
             if registry.knows(number)
         )
+        zone = legacy_zone(cursor, settings.RTX_LEGACY_TIME_ZONE) if go_database else None
         drift: list[Drift] = []
         if not go_database:
             promised = promises(connection, loader, registry, recorded)
@@ -75,8 +75,8 @@ def inspect(connection: BaseDatabaseWrapper, registry: Registry, loader: Migrati
         running=running.describe() if running else None,
         problems=registry.problems(loader),
         go_database=go_database,
-        legacy_time_zone=zone.describe() if go_database else None,
-        legacy_time_zone_warning=zone.warning() if go_database else None,
+        legacy_time_zone=zone.describe() if zone else None,
+        legacy_time_zone_warning=zone.warning() if zone else None,
         timescaledb=timescaledb.as_dict(),
         unchecked=list(timescaledb.unchecked) + replicas.unchecked,
         server="standby" if replicas.standby else "primary",

@@ -27,6 +27,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from rtx.db.relations import relation_exists
 from rtx.migrator.checksum import version_checksum
 from rtx.migrator.registry import Registry, Version
 from rtx.migrator.timezone import database_zone
@@ -87,8 +88,7 @@ def ensure_table(connection: BaseDatabaseWrapper) -> None:
 
 def table_exists(connection: BaseDatabaseWrapper) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [TABLE])
-        return bool(cursor.fetchone()[0])
+        return relation_exists(cursor, TABLE)
 
 
 def has_column(connection: BaseDatabaseWrapper, column: str) -> bool:

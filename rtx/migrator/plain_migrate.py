@@ -9,12 +9,11 @@ what it drops stop it always, and rows it drops stop it in production, where onl
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandError
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 
-from rtx.migrator.errors import MigratorError
-from rtx.migrator.impact import assess
+from rtx.migrator.errors import as_command_errors
+from rtx.migrator.impact import assess, refuses_data_loss
 from rtx.migrator.registry import Registry
 
 
@@ -25,10 +24,8 @@ def refuse_unsafe_plan(*, plan: list[Any] | None = None, using: str = "default",
     connection = connections[using]
     registry = Registry.from_setting(settings.RTX_VERSIONS)
     impact = assess(connection, MigrationLoader(connection), plan, registry.owned())
-    try:
+    with as_command_errors():
         impact.check(
-            refuse_data_loss=settings.ENVIRONMENT == "production",
+            refuse_data_loss=refuses_data_loss(allowed=False),
             allow_with="plain migrate cannot drop them: use rtx-migrate -allow-data-loss",
         )
-    except MigratorError as error:
-        raise CommandError(str(error), returncode=error.exit_code) from None

@@ -200,16 +200,20 @@ class Migrator:
 
     def sql(self, step: Step) -> list[tuple[str, list[str]]]:
         """The SQL each migration of a step would run, for ``-dry-run``."""
+        loader = self.loader()
         return [
-            (f"{migration.app_label}.{migration.name}", self.sql_of(migration, backwards))
+            (f"{migration.app_label}.{migration.name}", self.sql_of(migration, backwards, loader))
             for migration, backwards in step.plan
         ]
 
-    def sql_of(self, migration: Migration, backwards: bool) -> list[str]:
+    def sql_of(
+        self, migration: Migration, backwards: bool, loader: MigrationLoader | None = None
+    ) -> list[str]:
         """The SQL of one migration, one way. Alone, as ``sqlmigrate`` does: the loader builds
         its starting state from the graph, which is right in both directions."""
+        loader = loader or self.loader()
         # collect_sql() is what sqlmigrate uses; django-stubs does not declare it.
-        return self.loader().collect_sql([(migration, backwards)])  # type: ignore[attr-defined]
+        return loader.collect_sql([(migration, backwards)])  # type: ignore[attr-defined]
 
     # -- changing ------------------------------------------------------------------
 
@@ -320,9 +324,10 @@ class Migrator:
             "was changed"
         )
 
-    def verify(self) -> None:
-        """Refuse to end well while an object of a recorded version is missing or INVALID."""
-        drift = self.status().drift
+    def verify(self, status: Status | None = None) -> None:
+        """Refuse to end well while an object of a recorded version is missing or INVALID
+        (in ``status`` when the catalog has not changed since it was read)."""
+        drift = (status or self.status()).drift
         if drift:
             raise restore_first(drift, "the run ended, but they are still missing or changed")
 

@@ -26,7 +26,7 @@ from rtx.migrator import database, manual, replication, session
 from rtx.migrator.adoption import Adoption
 from rtx.migrator.errors import ExitCode, MigratorError
 from rtx.migrator.events import Progress
-from rtx.migrator.impact import Loss
+from rtx.migrator.impact import Loss, refuses_data_loss
 from rtx.migrator.lint import LintUnavailable, lint, project_migrations
 from rtx.migrator.lint import update_lock as update_lock_file
 from rtx.migrator.lock import migration_lock
@@ -279,8 +279,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _refuses_data_loss(options: dict[str, Any]) -> bool:
-        """In production, dropping rows needs the explicit -allow-data-loss."""
-        return settings.ENVIRONMENT == "production" and not options["allow_data_loss"]
+        return refuses_data_loss(allowed=options["allow_data_loss"])
 
     @staticmethod
     def _goes_up(options: dict[str, Any]) -> bool:
@@ -367,7 +366,7 @@ class Command(BaseCommand):
         steps = migrator.plan(target, status=status)
         if not steps:
             migrator.complete_bookkeeping()
-            migrator.verify()
+            migrator.verify(status)
             self._say(f"Nothing to do: the database is at version {status.current}.", summary=True)
             return
         started = time.monotonic()
