@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from django.core.management.base import CommandError, CommandParser
 
+from rtx.logs import utc
 from rtx.migrator.errors import MEANINGS, ExitCode
 
 PROGRAM = "rtx-migrate"
@@ -44,11 +45,6 @@ ENVIRONMENT = (
 )
 WIDTH = 100
 VERBS = ("init", "up", "down", "status", "lint", "diff", "target", "mark_applied", "mark_pending")
-
-
-def utc(moment: datetime) -> str:
-    """An instant as the tool prints every time: ISO 8601 in UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now() -> str:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.core.management.color import Style
 
-from rtx.management.cli import utc
+from rtx.logs import utc
 from rtx.migrator.status import APPLIED, PARTIAL, PENDING, Status, VersionState
 
 

@@ -11,13 +11,14 @@ the last blockers it saw name the session to look at.
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import psycopg
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from rtx.logs import utc
 from rtx.migrator.events import Progress
 
 SAMPLE_SECONDS = 0.2
@@ -37,7 +38,7 @@ FROM pg_stat_activity b WHERE b.pid = ANY(pg_blocking_pids(%s)) ORDER BY b.pid
 
 
 def moment(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else "unknown"
+    return utc(value) if value else "unknown"
 
 
 @dataclass(frozen=True)
