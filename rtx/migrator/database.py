@@ -104,9 +104,7 @@ UNREACHABLE = (
 
 def cause(error: Exception) -> str:
     """What the server or the network said, without libpq's "connection to ... failed:"."""
-    text = str(error).strip()
-    reason = text.splitlines()[0].rsplit("failed: ", 1)[-1] if text else type(error).__name__
-    return reason.removeprefix("FATAL:").strip()
+    return first_line(error).rsplit("failed: ", 1)[-1].removeprefix("FATAL:").strip()
 
 
 def explain(connection: BaseDatabaseWrapper, error: Exception) -> str:

@@ -21,6 +21,7 @@ from django.db.migrations.migration import Migration
 
 from rtx.migrator import history, mirror
 from rtx.migrator.checksum import version_checksum
+from rtx.migrator.database import first_line
 from rtx.migrator.errors import MigrationFailed, MigratorError, TableLockTimeout
 from rtx.migrator.events import Progress
 from rtx.migrator.steps import Event, MigrationDone, MigrationStarted, Step
@@ -187,7 +188,7 @@ class StepExecution:
         current = self.progress.current
         where = f"migration {current}" if current else "bookkeeping"
         verb = step.action
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        detail = first_line(error)
         if isinstance(error.__cause__, psycopg.errors.LockNotAvailable) or isinstance(
             error, psycopg.errors.LockNotAvailable
         ):
