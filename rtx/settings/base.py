@@ -58,28 +58,10 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 
-# How the connections reach the server (DB_POOL_MODE): directly ("direct"), through a pooler
-# that keeps a server connection per client ("session"), or through one that hands server
-# connections out per transaction ("transaction", PgBouncer's pool_mode). rtx-migrate refuses
-# a pooler it finds unless it is declared a session pooler (rtx.migrator.session).
-POOL_MODES = ("direct", "session", "transaction")
-
-
 def postgres_url(name: str) -> dict[str, Any]:
     """The connection settings in the URL variable ``name``, every part of it checked
     (:func:`rtx.settings.checks.database_url`; an error never shows the password)."""
     return checks.database_url(name, verbatim(name, default=""), environ.Env.db_url_config)
-
-
-def pool_mode() -> str:
-    mode = env.str("DB_POOL_MODE", default="direct")
-    if mode not in POOL_MODES:
-        raise ImproperlyConfigured(
-            f"DB_POOL_MODE={mode!r} is not valid: use direct (no pooler), session (a pooler in "
-            "session mode) or transaction (a pooler in transaction mode, such as PgBouncer's "
-            "pool_mode = transaction)"
-        )
-    return mode
 
 
 def database_from_environment() -> dict[str, Any]:
@@ -153,7 +135,7 @@ def databases_from_environment() -> dict[str, dict[str, Any]]:
     return databases
 
 
-DB_POOL_MODE = pool_mode()
+DB_POOL_MODE = typed(env.str, "DB_POOL_MODE", default="direct", check=checks.pool_mode)
 DATABASES = databases_from_environment()
 # Only with a replica: without one, every query goes to default, as Django routes by itself.
 DATABASE_ROUTERS = ["rtx.db.routers.PrimaryReplicaRouter"] if "replica" in DATABASES else []

@@ -21,6 +21,11 @@ MILLISECONDS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, 
 LONGEST_MS = 2_147_483_647
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "postgis")
+# How the connections reach the server (DB_POOL_MODE): directly ("direct"), through a pooler
+# that keeps a server connection per client ("session"), or through one that hands server
+# connections out per transaction ("transaction", PgBouncer's pool_mode). rtx-migrate refuses
+# a pooler it finds unless it is declared a session pooler (rtx.migrator.session).
+POOL_MODES = ("direct", "session", "transaction")
 
 
 def refuse(name: str, value: object, expected: str) -> ImproperlyConfigured:
@@ -70,6 +75,18 @@ def port(name: str, value: int) -> int:
 def ssl_mode(name: str, value: str) -> str:
     if value not in SSL_MODES:
         raise refuse(name, value, f"use one of {', '.join(SSL_MODES)}")
+    return value
+
+
+def pool_mode(name: str, value: str) -> str:
+    """How the connections reach the server: directly, or through a pooler in which mode."""
+    if value not in POOL_MODES:
+        raise refuse(
+            name,
+            value,
+            "use direct (no pooler), session (a pooler in session mode) or transaction (a "
+            "pooler in transaction mode, such as PgBouncer's pool_mode = transaction)",
+        )
     return value
 
 
