@@ -38,9 +38,6 @@ class RawObject:
     # ours when there, but never missed by the drift check.
     optional: bool = False
 
-    def describe(self) -> str:
-        return f"{self.kind} {self.name}" + (f" on table {self.table}" if self.table else "")
-
 
 def trigger(table: str, name: str) -> RawObject:
     return RawObject("trigger", name, table)
