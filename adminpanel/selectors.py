@@ -10,10 +10,10 @@ from django.db.models.functions import Cast, Upper
 
 from accounts.models import TradingGroup
 from adminpanel.models import AdminAuditLog
+from rtx.db.keyset import PAGE
 from rtx.db.optional_filters import ANY, AnyValue, filter_given
 from rtx.db.routers import replica_read
 
-PAGE = 100  # rows a list holds unless the caller gives a limit
 # How many of the newest entries audit_log_search samples, and the share of them that must
 # hold the text for it to count as common (see there).
 SEARCH_SAMPLE = 2_000

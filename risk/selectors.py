@@ -1,10 +1,9 @@
 """Reads of risk data for the engine's services."""
 
 from risk.models import LiquidationEvent, RiskAlert, SymbolCorrelation
+from rtx.db.keyset import PAGE
 from rtx.db.optional_filters import ANY, AnyValue, filter_given
 from rtx.db.routers import replica_read
-
-PAGE = 100  # rows a list holds unless the caller gives a limit
 
 
 @replica_read

@@ -15,12 +15,11 @@ from django.db import connections, router
 from django.db.models import Model
 
 from rtx.db import aggregates
-from rtx.db.keyset import RowsBefore
+from rtx.db.keyset import PAGE, RowsBefore
 from rtx.db.routers import replica_read
 from rtx.db.timebucket import TIME_BUCKET_ORIGIN, next_bucket_start
 from trading.models import Order, OrderHistory, OrderStatus, Position, PositionStatus, Trade
 
-PAGE = 100  # rows a list holds unless the caller gives a limit
 MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
 
 

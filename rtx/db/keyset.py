@@ -12,6 +12,8 @@ from typing import Any
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+PAGE = 100  # rows a selector's list holds unless the caller gives a limit
+
 
 class RowsBefore(models.Expression):
     """True for rows whose ``columns`` sort before ``values``, column by column."""
