@@ -14,6 +14,7 @@ import pytest
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Count, DateTimeField, Func, Max, Min, Sum, Value
+from django.db.models.functions import TruncDate
 from django.test.utils import CaptureQueriesContext
 from psycopg.pq import Format
 
@@ -266,23 +267,20 @@ def test_success_daily_order_counts_per_account(account: Account) -> None:
             )
     day = NOW.replace(hour=0)
     found = order_counts_per_account_per_day(start=day, end=day + datetime.timedelta(days=3))
+    date, next_date = day.date(), day.date() + datetime.timedelta(days=1)
     assert [dataclasses.astuple(r) for r in found] == [
-        (account.pk, day, 2),
-        (account.pk, day + datetime.timedelta(days=1), 1),
-        (other.pk, day, 1),
+        (account.pk, date, 2),
+        (account.pk, next_date, 1),
+        (other.pk, date, 1),
     ]
     expected = (
-        OrderHistory.objects.values(
-            "account_id", day=date_bin(datetime.timedelta(days=1), "order_time")
-        )
+        OrderHistory.objects.values("account_id", day=TruncDate("order_time", tzinfo=UTC))
         .annotate(orders=Count("*"))
         .order_by("account_id", "day")
     )
     assert [dataclasses.asdict(r) for r in found] == list(expected)
     later = order_counts_per_account_per_day(start=NOW, end=day + datetime.timedelta(days=2))
-    assert [dataclasses.astuple(r) for r in later] == [
-        (account.pk, day + datetime.timedelta(days=1), 1)
-    ]
+    assert [dataclasses.astuple(r) for r in later] == [(account.pk, next_date, 1)]
 
 
 @pytest.mark.parametrize(

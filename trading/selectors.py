@@ -7,7 +7,7 @@ there).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -120,40 +120,45 @@ class Candle:
 
 @dataclass(frozen=True)
 class DailyOrders:
+    """How many orders an account placed in a UTC day."""
+
     account_id: int
-    day: datetime
+    day: date
     orders: int
 
 
 # The two time-bucket reports are explicit SQL: they return hundreds to thousands of rows,
 # and a queryset's own cost for them (compiling the aggregates, converting every value)
 # was as large as the database's (bench/results/reads.txt); tests/test_selectors.py checks
-# their rows against querysets. Open and close are the first and last fills by
-# (executed_at, id), and a minute's summary keeps them.
+# their rows against querysets. Open and close are the prices of the first and last fills
+# by (executed_at, id): the least and greatest of the arrays [epoch, id, price], which
+# PostgreSQL 15 finds in one pass where array_agg(... ORDER BY) sorts every bucket apart.
 OHLCV_FROM_TRADES = """
 SELECT date_bin(%(interval)s, executed_at, %(origin)s) AS bucket,
-       (array_agg(price ORDER BY executed_at, id))[1], max(price), min(price),
-       (array_agg(price ORDER BY executed_at DESC, id DESC))[1], sum(volume), count(*)
+       (min(ARRAY[extract(epoch FROM executed_at), id, price]))[3], max(price), min(price),
+       (max(ARRAY[extract(epoch FROM executed_at), id, price]))[3], sum(volume), count(*)
 FROM trades
 WHERE symbol = %(symbol)s AND executed_at >= %(start)s AND executed_at < %(end)s
 GROUP BY 1 ORDER BY 1
 """
 OHLCV_FROM_MINUTES = """
 SELECT date_bin(%(interval)s, minute, %(origin)s) AS bucket,
-       (array_agg(open ORDER BY minute))[1], max(high), min(low),
-       (array_agg(close ORDER BY minute DESC))[1], sum(volume), sum(fills)::bigint
+       (min(ARRAY[extract(epoch FROM minute), open]))[2], max(high), min(low),
+       (max(ARRAY[extract(epoch FROM minute), close]))[2], sum(volume), sum(fills)::bigint
 FROM trade_minutes
 WHERE symbol = %(symbol)s AND minute >= %(start)s AND minute < %(end)s
 GROUP BY 1 ORDER BY 1
 """
+# Days as dates: a day is a UTC date, and a date is read four times faster than a
+# timestamptz, which counts when a day has a row for every active account.
 DAILY_ORDERS_FROM_HISTORY = """
-SELECT account_id, date_bin(%(interval)s, order_time, %(origin)s) AS day, count(*)
+SELECT account_id, (order_time AT TIME ZONE 'UTC')::date AS day, count(*)
 FROM order_history
 WHERE order_time >= %(start)s AND order_time < %(end)s
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 DAILY_ORDERS_FROM_DAYS = """
-SELECT account_id, day, orders FROM order_history_days
+SELECT account_id, (day AT TIME ZONE 'UTC')::date, orders FROM order_history_days
 WHERE day >= %(start)s AND day < %(end)s
 ORDER BY 1, 2
 """
@@ -209,6 +214,6 @@ def order_counts_per_account_per_day(*, start: datetime, end: datetime) -> list[
         OrderHistory,
         "order_history_days",
         (DAILY_ORDERS_FROM_DAYS, DAILY_ORDERS_FROM_HISTORY),
-        {"interval": DAY, **window},
+        window,
     )
     return [DailyOrders(*row) for row in rows]
