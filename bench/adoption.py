@@ -140,9 +140,12 @@ class MigrateRun:
         found = (PROGRESS_LINE.match(line) for line in self.run.stdout.splitlines())
         return [match.group(1) for match in found if match]
 
-    def adopted(self) -> bool:
-        """Whether this run converted the Go tool's tables."""
-        return any(line.startswith("converted ") for line in self.progress())
+    def converted(self) -> list[str]:
+        """The Go tool's tables this run converted, from its ``converting <table>`` lines.
+
+        A ``converted`` line, with its time, comes only for a table that took a second or more.
+        """
+        return re.findall(r"converting (\w+): [\d,]+ rows$", self.run.stdout, re.MULTILINE)
 
 
 @dataclass
@@ -590,7 +593,7 @@ def report_body(results: Results) -> list[str]:
     ]
     for run in results.runs:
         lines.append(f"  {run.flags:<14}{run.label:<42}{run.run.seconds:>8.2f}s")
-        if run.adopted() and results.adoption_ms is not None:
+        if run.converted() and results.adoption_ms is not None:
             label = "of which version 1's adoption transaction"
             lines.append(f"  {'':<14}{label:<42}{results.adoption_ms / 1000:>8.2f}s")
     for run in results.runs:
@@ -622,7 +625,7 @@ def benchmark(server: Server, database: str, sizes: Sizes, results: Results) -> 
     adoption = rtx_migrate(
         server, database, "adoption, then versions 2 to latest", "-up", expect="Done:"
     )
-    converted = [line for line in adoption.progress() if line.startswith("converted ")]
+    converted = adoption.converted()
     if len(converted) != len(legacy_tables()):
         raise BenchError(f"rtx_migrate -up reported {len(converted)} converted tables, not 15")
     results.runs.append(adoption)
