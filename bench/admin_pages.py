@@ -25,7 +25,6 @@ import html
 import re
 import statistics
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -36,6 +35,7 @@ from common import (
     environment_lines,
     say,
     setup_django,
+    timed,
     write_results,
 )
 from seed import measure_main
@@ -109,11 +109,7 @@ def time_page(client, page: Page, runs: int) -> Timing:  # type: ignore[no-untyp
 
     with connection.execute_wrapper(count):
         status = client.get(page.url).status_code
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(page.url)
-        seconds.append(time.perf_counter() - start)
+    seconds = timed(lambda: client.get(page.url), runs)
     return Timing(
         page,
         statistics.median(seconds) * 1000,

@@ -40,7 +40,6 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -140,9 +139,12 @@ class MigrateRun:
         found = (PROGRESS_LINE.match(line) for line in self.run.stdout.splitlines())
         return [match.group(1) for match in found if match]
 
-    def adopted(self) -> bool:
-        """Whether this run converted the Go tool's tables."""
-        return any(line.startswith("converted ") for line in self.progress())
+    def converted(self) -> list[str]:
+        """The Go tool's tables this run converted, from its ``converting <table>`` lines.
+
+        A ``converted`` line, with its time, comes only for a table that took a second or more.
+        """
+        return re.findall(r"converting (\w+): [\d,]+ rows$", self.run.stdout, re.MULTILINE)
 
 
 @dataclass
@@ -165,21 +167,17 @@ def legacy_tables() -> tuple[str, ...]:
     return tables
 
 
-def array_sql(values: Sequence[str], *, quoted: bool) -> str:
-    items = ", ".join(f"'{value}'" if quoted else value for value in values)
-    return f"ARRAY[{items}]"
+SYMBOL_ARRAY = "ARRAY[" + ", ".join(f"'{symbol}'" for symbol, _ in SYMBOLS) + "]"
+PRICE_ARRAY = "ARRAY[" + ", ".join(price for _, price in SYMBOLS) + "]::numeric[]"
 
 
-SYMBOL_ARRAY = array_sql([symbol for symbol, _ in SYMBOLS], quoted=True)
-PRICE_ARRAY = array_sql([price for _, price in SYMBOLS], quoted=False) + "::numeric[]"
-
-
-def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
-    """(table, INSERT ... SELECT) for each legacy table.
+def seed_statements(sizes: Sizes) -> dict[str, str]:
+    """The SELECT that fills each legacy table, by table name (its INSERT: :func:`insert`).
 
     Each statement numbers its rows ``g`` (``generate_series``) with ``k``, a symbol number
-    (1-based); ``symbol`` is that symbol's name and ``price`` a price near its typical one;
-    ``year`` is a random instant of the year, ``ordered(n)`` one that grows with ``g``.
+    (1-based), and ``t``, an instant of the year that grows with ``g`` (``ordered(n)``) or
+    one at random (``year``); ``symbol`` is that symbol's name and ``price`` a price near
+    its typical one.
     """
 
     def price_of(k: str) -> str:
@@ -192,45 +190,30 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
     def ordered(total: int) -> str:
         return f"(TIMESTAMP '{YEAR_START}' + (g - random()) * INTERVAL '365 days' / {total})"
 
-    def series(total: int, *extra: str) -> str:
-        columns = ", ".join(("g", f"1 + mod(g, {len(SYMBOLS)}) AS k", *extra))
+    def series(total: int, *extra: str, t: str | None = None) -> str:
+        numbered = ("g", f"1 + mod(g, {len(SYMBOLS)}) AS k", f"{t or ordered(total)} AS t")
+        columns = ", ".join((*numbered, *extra))
         return f"(SELECT {columns} FROM generate_series(1, {total}) AS g) AS s"
 
     z = sizes
-    return [
-        (
-            "trading_groups",
-            f"""INSERT INTO trading_groups (name, description, execution_mode, markup, commission,
-                max_leverage, default_balance, margin_mode, status, created_at, updated_at,
-                created_by)
-            SELECT CASE WHEN g = 1 THEN 'default' ELSE 'group-' || g END,
+    return {
+        "trading_groups": f"""SELECT CASE WHEN g = 1 THEN 'default' ELSE 'group-' || g END,
                 CASE WHEN mod(g, 3) = 0 THEN NULL ELSE 'Trading group ' || g END,
                 (ARRAY['BBOOK', 'ABOOK', 'HYBRID'])[1 + mod(g, 3)],
                 round((random() * 2)::numeric, 5), round((random() * 10)::numeric, 2),
                 (ARRAY[100, 200, 500, 1000])[1 + mod(g, 4)], 10000,
                 (ARRAY['HEDGING', 'NETTING'])[1 + mod(g, 2)], 'ACTIVE', t, t,
                 CASE WHEN mod(g, 2) = 0 THEN NULL ELSE 'SYSTEM' END
-            FROM {series(z.trading_groups, f"{year} AS t")}""",
-        ),
-        (
-            "users",
-            f"""INSERT INTO users (username, email, password_hash, full_name, group_id, status,
-                kyc_level, created_at, updated_at, last_login)
-            SELECT 'trader' || g, 'trader' || g || '@example.com',
+            FROM {series(z.trading_groups, t=year)}""",
+        "users": f"""SELECT 'trader' || g, 'trader' || g || '@example.com',
                 '$2a$10$' || md5(g::text) || 'abcdefghijklmnopqrstu',
                 CASE WHEN mod(g, 7) = 0 THEN NULL ELSE 'Trader ' || g END,
                 CASE WHEN mod(g, 50) = 0 THEN NULL ELSE 1 + mod(g, {z.trading_groups}) END,
                 (ARRAY['ACTIVE', 'ACTIVE', 'ACTIVE', 'SUSPENDED', 'CLOSED'])[1 + mod(g, 5)],
                 mod(g, 4), t, t + random() * INTERVAL '30 days',
                 CASE WHEN mod(g, 5) = 0 THEN NULL ELSE t + random() * INTERVAL '60 days' END
-            FROM {series(z.users, f"{ordered(z.users)} AS t")}""",
-        ),
-        (
-            "accounts",
-            f"""INSERT INTO accounts (user_id, account_number, account_type, currency, balance,
-                equity, margin, free_margin, margin_level, leverage, credit, peak_equity,
-                status, created_at, updated_at)
-            SELECT 1 + mod(g - 1, {z.users}), 'ACC-' || lpad(g::text, 8, '0'),
+            FROM {series(z.users)}""",
+        "accounts": f"""SELECT 1 + mod(g - 1, {z.users}), 'ACC-' || lpad(g::text, 8, '0'),
                 CASE WHEN mod(g, 3) = 0 THEN 'DEMO' ELSE 'LIVE' END,
                 (ARRAY['USD', 'EUR', 'GBP', 'JPY'])[1 + mod(g, 4)],
                 b, b + e, m, b + e - m,
@@ -240,21 +223,14 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
                 CASE WHEN mod(g, 40) = 0 THEN 'SUSPENDED' ELSE 'ACTIVE' END,
                 t, t + random() * INTERVAL '90 days'
             FROM {
-                series(
-                    z.accounts,
-                    f"{ordered(z.accounts)} AS t",
-                    "round((1000 + random() * 100000)::numeric, 5) AS b",
-                    "round(((random() - 0.5) * 2000)::numeric, 5) AS e",
-                    "round((100 + random() * 5000)::numeric, 5) AS m",
-                )
-            }""",
-        ),
-        (
-            "positions",
-            f"""INSERT INTO positions (account_id, symbol, side, volume, open_price,
-                current_price, unrealized_pnl, realized_pnl, swap, commission, stop_loss,
-                take_profit, open_time, close_time, close_price, status, magic_number, comment)
-            SELECT 1 + mod(g - 1, {z.accounts}), {symbol},
+            series(
+                z.accounts,
+                "round((1000 + random() * 100000)::numeric, 5) AS b",
+                "round(((random() - 0.5) * 2000)::numeric, 5) AS e",
+                "round((100 + random() * 5000)::numeric, 5) AS m",
+            )
+        }""",
+        "positions": f"""SELECT 1 + mod(g - 1, {z.accounts}), {symbol},
                 CASE WHEN mod(g, 2) = 0 THEN 'BUY' ELSE 'SELL' END,
                 round((0.01 + random() * 10)::numeric, 2), p,
                 CASE WHEN closed THEN NULL ELSE round(p * 1.001, 10) END,
@@ -270,21 +246,13 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
                 CASE WHEN mod(g, 3) = 0 THEN g END,
                 CASE WHEN mod(g, 20) = 0 THEN 'EA "scalper" #' || mod(g, 7) END
             FROM {
-                series(
-                    z.positions,
-                    f"{ordered(z.positions)} AS t",
-                    "mod(g, 5) <> 0 AS closed",
-                    f"{price_of(f'1 + mod(g, {len(SYMBOLS)})')} AS p",
-                )
-            }""",
-        ),
-        (
-            "orders",
-            f"""INSERT INTO orders (account_id, client_order_id, lp_order_id, symbol, side,
-                order_type, volume, price, stop_loss, take_profit, execution_mode, selected_lp,
-                status, reject_reason, created_at, updated_at, executed_at, magic_number,
-                comment)
-            SELECT 1 + mod(g - 1, {z.accounts}),
+            series(
+                z.positions,
+                "mod(g, 5) <> 0 AS closed",
+                f"{price_of(f'1 + mod(g, {len(SYMBOLS)})')} AS p",
+            )
+        }""",
+        "orders": f"""SELECT 1 + mod(g - 1, {z.accounts}),
                 CASE WHEN mod(g, 10) = 0 THEN NULL ELSE 'cli-' || g END,
                 CASE WHEN mode = 'ABOOK' THEN 'lp-' || g END, {symbol},
                 CASE WHEN mod(g, 2) = 0 THEN 'BUY' ELSE 'SELL' END,
@@ -297,21 +265,14 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
                 CASE WHEN state = 'FILLED' THEN t + random() * INTERVAL '1 second' END,
                 CASE WHEN mod(g, 3) = 0 THEN g END, NULL
             FROM {
-                series(
-                    z.orders,
-                    f"{ordered(z.orders)} AS t",
-                    "(ARRAY['BBOOK', 'BBOOK', 'ABOOK', 'HYBRID', NULL])[1 + mod(g, 5)] AS mode",
-                    "(ARRAY['FILLED', 'FILLED', 'FILLED', 'FILLED', 'FILLED', 'FILLED', "
-                    "'REJECTED', 'CANCELLED', 'PENDING'])[1 + mod(g, 9)] AS state",
-                )
-            }""",
-        ),
-        (
-            "trades",
-            f"""INSERT INTO trades (order_id, position_id, account_id, symbol, side, volume,
-                price, commission, swap, pnl, trade_type, execution_mode, lp_name, executed_at,
-                magic_number, comment)
-            SELECT CASE WHEN mod(g, 10) = 0 THEN NULL ELSE o END,
+            series(
+                z.orders,
+                "(ARRAY['BBOOK', 'BBOOK', 'ABOOK', 'HYBRID', NULL])[1 + mod(g, 5)] AS mode",
+                "(ARRAY['FILLED', 'FILLED', 'FILLED', 'FILLED', 'FILLED', 'FILLED', "
+                "'REJECTED', 'CANCELLED', 'PENDING'])[1 + mod(g, 9)] AS state",
+            )
+        }""",
+        "trades": f"""SELECT CASE WHEN mod(g, 10) = 0 THEN NULL ELSE o END,
                 CASE WHEN mod(g, 4) = 0 THEN NULL ELSE 1 + mod(g - 1, {z.positions}) END,
                 1 + mod(o - 1, {z.accounts}), {symbol},
                 CASE WHEN mod(g, 2) = 0 THEN 'BUY' ELSE 'SELL' END,
@@ -325,33 +286,18 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
                 CASE WHEN mod(g, 3) = 0 THEN g END,
                 CASE WHEN mod(g, 50) = 0 THEN 'partial fill ' || mod(g, 13) END
             FROM {
-                series(
-                    z.trades,
-                    f"{ordered(z.trades)} AS t",
-                    f"1 + mod(g - 1, {z.orders}) AS o",
-                    "mod(g, 2) = 0 AS closing",
-                )
-            }""",
-        ),
-        (
-            "admin_users",
-            f"""INSERT INTO admin_users (username, email, password_hash, role, ip_whitelist,
-                status, created_at, updated_at, last_login, created_by)
-            SELECT 'admin' || g, 'admin' || g || '@example.com',
+            series(z.trades, f"1 + mod(g - 1, {z.orders}) AS o", "mod(g, 2) = 0 AS closing")
+        }""",
+        "admin_users": f"""SELECT 'admin' || g, 'admin' || g || '@example.com',
                 '$2b$10$' || md5(g::text) || 'abcdefghijklmnopqrstu',
                 (ARRAY['super_admin', 'admin', 'support', 'support'])[1 + mod(g, 4)],
                 CASE WHEN mod(g, 3) = 0 THEN ARRAY['10.0.0.0/8', '192.0.2.' || g] END,
                 (ARRAY['ACTIVE', 'ACTIVE', 'ACTIVE', 'DISABLED', 'SUSPENDED'])[1 + mod(g, 5)],
                 t, t, CASE WHEN mod(g, 4) = 0 THEN NULL ELSE t + INTERVAL '3 days' END,
                 CASE WHEN g = 1 THEN NULL ELSE 'admin1' END
-            FROM {series(z.admin_users, f"{ordered(z.admin_users)} AS t")}""",
-        ),
-        (
-            "admin_audit_log",
-            f"""INSERT INTO admin_audit_log (admin_id, admin_username, action, resource_type,
-                resource_id, details, reason, ip_address, user_agent, status, error_message,
-                created_at)
-            SELECT CASE WHEN failed THEN NULL ELSE 1 + mod(g, {z.admin_users}) END,
+            FROM {series(z.admin_users)}""",
+        "admin_audit_log": f"""SELECT
+                CASE WHEN failed THEN NULL ELSE 1 + mod(g, {z.admin_users}) END,
                 CASE WHEN failed THEN 'ghost' ELSE 'admin' || (1 + mod(g, {z.admin_users})) END,
                 CASE WHEN failed THEN 'login_failed'
                     ELSE (ARRAY['update', 'create', 'login', 'adjust_balance'])[1 + mod(g, 4)]
@@ -367,19 +313,8 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
                 '192.0.2.' || mod(g, 250), 'Mozilla/5.0 (X11; Linux x86_64)',
                 CASE WHEN failed THEN 'FAILED' ELSE 'SUCCESS' END,
                 CASE WHEN failed THEN 'wrong password' END, t
-            FROM {
-                series(
-                    z.admin_audit_log,
-                    f"{ordered(z.admin_audit_log)} AS t",
-                    "mod(g, 25) = 0 AS failed",
-                )
-            }""",
-        ),
-        (
-            "risk_alerts",
-            f"""INSERT INTO risk_alerts (id, account_id, alert_type, severity, message,
-                acknowledged, acknowledged_at, acknowledged_by, created_at)
-            SELECT 'alert-' || g,
+            FROM {series(z.admin_audit_log, "mod(g, 25) = 0 AS failed")}""",
+        "risk_alerts": f"""SELECT 'alert-' || g,
                 CASE WHEN mod(g, 20) = 0 THEN NULL ELSE 1 + mod(g, {z.accounts}) END,
                 (ARRAY['MARGIN_CALL', 'EXPOSURE', 'STOP_OUT', 'LARGE_LOSS'])[1 + mod(g, 4)],
                 (ARRAY['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'])[1 + mod(g, 4)],
@@ -387,57 +322,31 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
                 CASE WHEN mod(g, 7) = 0 THEN NULL ELSE mod(g, 2) = 0 END,
                 CASE WHEN mod(g, 2) = 0 THEN t + INTERVAL '15 minutes' END,
                 CASE WHEN mod(g, 2) = 0 THEN 'admin' || (1 + mod(g, {z.admin_users})) END, t
-            FROM {series(z.risk_alerts, f"{ordered(z.risk_alerts)} AS t")}""",
-        ),
-        (
-            "liquidation_events",
-            f"""INSERT INTO liquidation_events (id, account_id, trigger_reason,
-                margin_level_before, positions_closed, total_pnl, slippage, executed_at)
-            SELECT 'liq-' || g, 1 + mod(g, {z.accounts}),
+            FROM {series(z.risk_alerts)}""",
+        "liquidation_events": f"""SELECT 'liq-' || g, 1 + mod(g, {z.accounts}),
                 CASE WHEN mod(g, 10) = 0 THEN 'manual' ELSE 'margin level below 50%' END,
                 CASE WHEN mod(g, 10) = 0 THEN NULL ELSE round((random() * 50)::numeric, 2) END,
                 CASE WHEN mod(g, 10) = 0 THEN NULL ELSE jsonb_build_array(
                     jsonb_build_object('id', g, 'symbol', {symbol})) END,
                 round(((random() - 0.8) * 5000)::numeric, 5),
                 CASE WHEN mod(g, 3) = 0 THEN NULL ELSE round((random() / 100)::numeric, 5) END, t
-            FROM {series(z.liquidation_events, f"{ordered(z.liquidation_events)} AS t")}""",
-        ),
-        (
-            "fix_credentials",
-            f"""INSERT INTO fix_credentials (user_id, sender_comp_id, password_encrypted,
-                rate_limit_tier, max_sessions, allowed_ips, expires_at, status, created_at,
-                updated_at, last_used)
-            SELECT g::text, 'RTX' || lpad(g::text, 6, '0'), decode(md5(g::text), 'hex'),
+            FROM {series(z.liquidation_events)}""",
+        "fix_credentials": f"""SELECT g::text, 'RTX' || lpad(g::text, 6, '0'),
+                decode(md5(g::text), 'hex'),
                 (ARRAY['basic', 'standard', 'premium', 'unlimited'])[1 + mod(g, 4)],
                 1 + mod(g, 3), CASE WHEN mod(g, 2) = 0 THEN ARRAY['198.51.100.' || mod(g, 250)] END,
                 CASE WHEN mod(g, 5) = 0 THEN t + INTERVAL '365 days' END,
                 (ARRAY['active', 'active', 'ACTIVE', 'suspended', 'revoked', 'expired'])[
                     1 + mod(g, 6)],
                 t, t, CASE WHEN mod(g, 3) = 0 THEN NULL ELSE t + INTERVAL '1 day' END
-            FROM {series(z.fix_credentials, f"{ordered(z.fix_credentials)} AS t")}""",
-        ),
-        (
-            "fix_sessions",
-            f"""INSERT INTO fix_sessions (session_id, user_id, sender_comp_id, ip_address,
-                connected_at, last_activity, message_count, order_count, status)
-            SELECT 'FIX-' || g, u::text, 'RTX' || lpad(u::text, 6, '0'),
+            FROM {series(z.fix_credentials)}""",
+        "fix_sessions": f"""SELECT 'FIX-' || g, u::text, 'RTX' || lpad(u::text, 6, '0'),
                 CASE WHEN mod(g, 8) = 0 THEN NULL ELSE '198.51.100.' || mod(g, 250) END,
                 t, t + random() * INTERVAL '8 hours', (random() * 100000)::bigint,
                 CASE WHEN mod(g, 6) = 0 THEN NULL ELSE (random() * 1000)::bigint END,
                 CASE WHEN mod(g, 10) = 0 THEN 'ACTIVE' ELSE 'CLOSED' END
-            FROM {
-                series(
-                    z.fix_sessions,
-                    f"{ordered(z.fix_sessions)} AS t",
-                    f"1 + mod(g, {z.fix_credentials}) AS u",
-                )
-            }""",
-        ),
-        (
-            "group_symbol_settings",
-            f"""INSERT INTO group_symbol_settings (group_id, symbol, enabled, markup, commission,
-                min_volume, max_volume, step_volume)
-            SELECT tg.id, symbols.name, mod(tg.id + symbols.n, 9) <> 0,
+            FROM {series(z.fix_sessions, f"1 + mod(g, {z.fix_credentials}) AS u")}""",
+        "group_symbol_settings": f"""SELECT tg.id, symbols.name, mod(tg.id + symbols.n, 9) <> 0,
                 CASE WHEN mod(symbols.n, 4) = 0 THEN NULL ELSE round((random() * 2)::numeric, 5)
                 END,
                 CASE WHEN mod(symbols.n, 3) = 0 THEN NULL ELSE round((random() * 7)::numeric, 2)
@@ -445,29 +354,32 @@ def seed_statements(sizes: Sizes) -> list[tuple[str, str]]:
                 0.01, CASE WHEN mod(symbols.n, 5) = 0 THEN NULL ELSE 100 END, 0.01
             FROM trading_groups AS tg
             CROSS JOIN unnest({SYMBOL_ARRAY}) WITH ORDINALITY AS symbols(name, n)""",
-        ),
-        (
-            "order_history",
-            f"""INSERT INTO order_history (account_id, symbol, side, volume, price, order_time)
-            SELECT 1 + mod(g - 1, {z.accounts}), {symbol},
+        "order_history": f"""SELECT 1 + mod(g - 1, {z.accounts}), {symbol},
                 CASE WHEN mod(g, 2) = 0 THEN 'BUY' ELSE 'SELL' END,
                 round((0.01 + random() * 10)::numeric, 2), {price}, t
-            FROM {series(z.order_history, f"{ordered(z.order_history)} AS t")}""",
-        ),
-        (
-            "symbol_correlations",
-            f"""INSERT INTO symbol_correlations (symbol1, symbol2, correlation, calculated_at)
-            SELECT a.name, b.name, round((random() * 2 - 1)::numeric, 4), {year}
+            FROM {series(z.order_history)}""",
+        "symbol_correlations": f"""SELECT a.name, b.name,
+                round((random() * 2 - 1)::numeric, 4), {year}
             FROM unnest({SYMBOL_ARRAY}) AS a(name)
             CROSS JOIN unnest({SYMBOL_ARRAY}) AS b(name)
             WHERE a.name <> b.name""",
-        ),
-    ]
+    }
 
 
 def run_sql(connection: psycopg.Connection[Any], statement: str) -> int:
     """Run one statement without parameters (so ``%`` is literal); its row count."""
     return connection.execute(statement).rowcount
+
+
+def insert(connection: psycopg.Connection[Any], table: str, select: str) -> str:
+    """``INSERT ... SELECT`` into every column of ``table`` but its serial id, in their order."""
+    columns = connection.execute(
+        "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position)"
+        " FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = %s AND coalesce(column_default, '') NOT LIKE 'nextval(%%'",
+        [table],
+    ).fetchone()[0]  # type: ignore[index]
+    return f"INSERT INTO {table} ({columns}) {select}"
 
 
 def build_go_database(server: Server, database: str, sizes: Sizes, results: Results) -> None:
@@ -481,10 +393,10 @@ def build_go_database(server: Server, database: str, sizes: Sizes, results: Resu
         run_sql(connection, f"SET statement_timeout = '{SEED_STATEMENT_TIMEOUT}'")
         run_sql(connection, "SET synchronous_commit = off")
         run_sql(connection, "SELECT setseed(0.42)")
-        statements = dict(seed_statements(sizes))
+        statements = seed_statements(sizes)
         for table in legacy_tables():
             started = time.perf_counter()
-            rows = run_sql(connection, statements[table])
+            rows = run_sql(connection, insert(connection, table, statements[table]))
             seconds = seconds_since(started)
             results.seeding.append((table, rows, seconds))
             print(f"seeded {table}: {rows:,} rows in {seconds:.1f}s", flush=True)
@@ -567,15 +479,6 @@ def verify(server: Server, database: str, results: Results) -> None:
             results.checks.append(f"next {table} id: {new_id} (highest was {highest})")
 
 
-def report_header(results: Results) -> list[str]:
-    """adoption's own header lines, after the common ones."""
-    statement_timeout = os.environ.get("RTX_STATEMENT_TIMEOUT", "15min")
-    return [
-        f"TimescaleDB: {results.timescaledb}",
-        f"Timeouts:    RTX_STATEMENT_TIMEOUT {statement_timeout} per statement",
-    ]
-
-
 def report_body(results: Results) -> list[str]:
     """The results block below its header."""
     lines = ["Rows in the 15 tables (the same before and after adoption):"]
@@ -590,7 +493,7 @@ def report_body(results: Results) -> list[str]:
     ]
     for run in results.runs:
         lines.append(f"  {run.flags:<14}{run.label:<42}{run.run.seconds:>8.2f}s")
-        if run.adopted() and results.adoption_ms is not None:
+        if run.converted() and results.adoption_ms is not None:
             label = "of which version 1's adoption transaction"
             lines.append(f"  {'':<14}{label:<42}{results.adoption_ms / 1000:>8.2f}s")
     for run in results.runs:
@@ -622,7 +525,7 @@ def benchmark(server: Server, database: str, sizes: Sizes, results: Results) -> 
     adoption = rtx_migrate(
         server, database, "adoption, then versions 2 to latest", "-up", expect="Done:"
     )
-    converted = [line for line in adoption.progress() if line.startswith("converted ")]
+    converted = adoption.converted()
     if len(converted) != len(legacy_tables()):
         raise BenchError(f"rtx_migrate -up reported {len(converted)} converted tables, not 15")
     results.runs.append(adoption)
@@ -630,10 +533,15 @@ def benchmark(server: Server, database: str, sizes: Sizes, results: Results) -> 
         rtx_migrate(server, database, "again: nothing to do", "-up", expect="Nothing to do")
     )
     verify(server, database, results)
+    statement_timeout = os.environ.get("RTX_STATEMENT_TIMEOUT", "15min")
     write_results(
         "adoption" if results.timescaledb.startswith("not in use") else "adoption_timescaledb",
         "rtx-schema: adopting a Go-built database (bench/adoption.py)",
-        environment_lines(server, database) + report_header(results),
+        [
+            *environment_lines(server, database),
+            f"TimescaleDB: {results.timescaledb}",
+            f"Timeouts:    RTX_STATEMENT_TIMEOUT {statement_timeout} per statement",
+        ],
         report_body(results),
     )
 

@@ -132,46 +132,67 @@ def drop_database(server: Server, name: str) -> None:
 
 @dataclass(frozen=True)
 class CommandRun:
-    """One ``manage.py`` process: its arguments, wall-clock seconds and output."""
+    """One process: its arguments, exit status, wall-clock seconds and output."""
 
     arguments: tuple[str, ...]
+    returncode: int
     seconds: float
     stdout: str
     stderr: str
 
 
-def run_manage(
-    server: Server, dbname: str, *arguments: str, timeout: float = COMMAND_TIMEOUT_SECONDS
+def run_timed(
+    program: Sequence[str],
+    arguments: Sequence[str],
+    *,
+    env: dict[str, str],
+    shown: str,
+    timeout: float = COMMAND_TIMEOUT_SECONDS,
+    check: bool = True,
 ) -> CommandRun:
-    """Run ``manage.py <arguments>`` on ``dbname`` as its own process and time it.
+    """Run ``program`` with ``arguments`` as its own process from the project root; time it.
 
-    The time is the process's wall clock (``time.perf_counter`` around it): Python and
-    Django start-up included, as a user running the command would see it. A process still
-    running after ``timeout`` seconds is killed and the step fails (``BenchError``).
+    The time is the process's wall clock (``time.perf_counter`` around it): start-up
+    included, as a user running the command would see it. A process still running after
+    ``timeout`` seconds is killed and the step fails (``BenchError``, naming it ``shown``),
+    as does a non-zero exit status when ``check``.
     """
-    command = [sys.executable, str(MANAGE_PY), *arguments]
     start = time.perf_counter()
     try:
         done = subprocess.run(
-            command,
+            [*program, *arguments],
             cwd=PROJECT_ROOT,
-            env=server.environment(dbname),
+            env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise BenchError(
-            f"manage.py {' '.join(arguments)} on {dbname} ran longer than {timeout:g}s"
-        ) from None
+        raise BenchError(f"{shown} ran longer than {timeout:g}s") from None
     seconds = seconds_since(start)
-    if done.returncode != 0:
+    if check and done.returncode != 0:
         last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["no output"]
-        raise BenchError(
-            f"manage.py {' '.join(arguments)} on {dbname} exited {done.returncode}: {last[0]}"
-        )
-    return CommandRun(tuple(arguments), seconds, done.stdout, done.stderr)
+        raise BenchError(f"{shown} exited {done.returncode}: {last[0]}")
+    return CommandRun(tuple(arguments), done.returncode, seconds, done.stdout, done.stderr)
+
+
+def run_manage(
+    server: Server,
+    dbname: str,
+    *arguments: str,
+    timeout: float = COMMAND_TIMEOUT_SECONDS,
+    check: bool = True,
+) -> CommandRun:
+    """``manage.py <arguments>`` on ``dbname``, timed by :func:`run_timed` (start-up included)."""
+    return run_timed(
+        [sys.executable, str(MANAGE_PY)],
+        arguments,
+        env=server.environment(dbname),
+        shown=f"manage.py {' '.join(arguments)} on {dbname}",
+        timeout=timeout,
+        check=check,
+    )
 
 
 def migrate_up(server: Server, dbname: str) -> CommandRun:
@@ -232,6 +253,19 @@ def bench_database(
             say(f"Dropped database {name}")
 
 
+def run_script(script: str, work: Callable[[Server], object]) -> int:
+    """Run a script's ``work`` on the configured server and return the exit status.
+
+    A step that fails (``BenchError``) ends it with status 1 and one line on stderr.
+    """
+    try:
+        work(Server.from_environment())
+    except BenchError as error:
+        print(f"{script}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # --- Django ---------------------------------------------------------------------------
 
 
@@ -287,6 +321,16 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 
 def median(samples: Sequence[float]) -> float:
     return percentile(samples, 0.5)
+
+
+def timed(call: Callable[[], object], runs: int) -> list[float]:
+    """The seconds of ``runs`` calls of ``call``, one after the other."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        samples.append(seconds_since(start))
+    return samples
 
 
 @dataclass(frozen=True)

@@ -14,38 +14,26 @@ Results go to ``bench/results/drift_check.txt``.
 
 import argparse
 import sys
-import time
 
 from common import (
     BenchError,
+    Latency,
     Server,
     bench_database,
     environment_lines,
     median,
-    percentile,
     run_manage,
+    run_script,
     say,
     setup_django,
+    timed,
     write_results,
 )
 
 
-def timed(call, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=100)
-    parser.add_argument("--keep", action="store_true")
-    arguments = parser.parse_args()
-    server = Server.from_environment()
-    with bench_database(server, existing=None, keep=arguments.keep) as dbname:
+def measure(server: Server, runs: int, keep: bool) -> None:
+    """Time the status and the drift check in one process, then three -status processes."""
+    with bench_database(server, existing=None, keep=keep) as dbname:
         setup_django(server, dbname)
         from django.conf import settings
         from django.db import connection
@@ -66,22 +54,20 @@ def main() -> None:
                 if find_drift(cursor, promises(connection, loader, registry, applied)):
                     raise BenchError("the freshly migrated database has drift")
 
-        say(f"Timing the status and the drift check, {arguments.runs} runs each")
-        status = timed(migrator.status, arguments.runs)
-        drift = timed(drift_check, arguments.runs)
-        processes = [run_manage(server, dbname, "rtx_migrate", "-status").seconds for _ in range(3)]
+        say(f"Timing the status and the drift check, {runs} runs each")
         rows = [
-            ("Migrator.status() (everything -status reads)", status),
-            ("the drift check alone", drift),
+            (
+                "Migrator.status() (everything -status reads)",
+                Latency.of(timed(migrator.status, runs)),
+            ),
+            ("the drift check alone", Latency.of(timed(drift_check, runs))),
         ]
+        processes = [run_manage(server, dbname, "rtx_migrate", "-status").seconds for _ in range(3)]
         body = [
-            f"In one process, {arguments.runs} runs each, every version applied (ms):",
+            f"In one process, {runs} runs each, every version applied (ms):",
             "",
             f"{'what':<48}{'p50':>8}{'p99':>8}",
-            *[
-                f"{label:<48}{percentile(s, 0.5) * 1000:>8.1f}{percentile(s, 0.99) * 1000:>8.1f}"
-                for label, s in rows
-            ],
+            *[f"{label:<48}{latency.p50:>8.1f}{latency.p99:>8.1f}" for label, latency in rows],
             "",
             "rtx-migrate -status, one process each (start-up included), 3 runs: median "
             f"{median(processes):.2f} s ({', '.join(f'{s:.2f}' for s in processes)})",
@@ -91,9 +77,13 @@ def main() -> None:
         )
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--keep", action="store_true")
+    arguments = parser.parse_args(argv)
+    return run_script("drift_check", lambda server: measure(server, arguments.runs, arguments.keep))
+
+
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as error:
-        print(f"drift_check: {error}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(main())

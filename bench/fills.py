@@ -41,7 +41,6 @@ from multiprocessing.synchronize import Barrier
 from typing import Any
 
 from common import (
-    BenchError,
     Latency,
     Server,
     add_database_arguments,
@@ -49,6 +48,7 @@ from common import (
     close_django_connections,
     environment_lines,
     fmt_int,
+    run_script,
     say,
     setup_django,
     write_results,
@@ -381,15 +381,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.fills_per_worker < FILLS_PER_ORDER:
         parser.error(f"--fills-per-worker must be at least {FILLS_PER_ORDER}")
-    server = Server.from_environment()
-    try:
+
+    def measure(server: Server) -> None:
         with bench_database(server, existing=args.database, keep=args.keep) as dbname:
             runs = measure_fills(server, dbname, fills_per_worker=args.fills_per_worker)
             write_report(server, dbname, runs, args.fills_per_worker)
-    except BenchError as error:
-        print(f"fills: {error}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run_script("fills", measure)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ transactions, errors, p50, p99 and maximum latency. Results go to
 
 import argparse
 import json
-import subprocess
 import sys
 import threading
 import time
@@ -33,14 +32,13 @@ from dataclasses import dataclass, field
 
 import psycopg
 from common import (
-    MANAGE_PY,
-    PROJECT_ROOT,
-    BenchError,
+    Latency,
     Server,
     bench_database,
     environment_lines,
     fmt_int,
-    percentile,
+    run_manage,
+    run_script,
     say,
     seconds_since,
     write_results,
@@ -54,11 +52,11 @@ INSERT INTO orders (account_id, symbol, side, order_type, volume, status, create
 SELECT 1 + i % 1000, 'SYM' || (i % 50), CASE WHEN i % 2 = 0 THEN 'BUY' ELSE 'SELL' END,
        'MARKET', 1, CASE WHEN i % 10 = 0 THEN 'PENDING' ELSE 'FILLED' END,
        now() - i * interval '1 second'
-FROM generate_series(1, %(orders)s) i;
+FROM generate_series(1, {orders}) i;
 INSERT INTO trades (order_id, account_id, symbol, side, volume, price, trade_type, executed_at)
-SELECT 1 + i % %(orders)s, 1 + i % 1000, 'SYM' || (i % 50), 'BUY', 1, 1.1, 'OPEN',
+SELECT 1 + i % {orders}, 1 + i % 1000, 'SYM' || (i % 50), 'BUY', 1, 1.1, 'OPEN',
        now() - i * interval '500 milliseconds'
-FROM generate_series(1, %(trades)s) i;
+FROM generate_series(1, {trades}) i;
 ANALYZE;
 """
 WRITE = """
@@ -134,24 +132,8 @@ class StepResult:
     drift: int
     transactions: int
     errors: int
-    p50_ms: float
-    p99_ms: float
+    latency: Latency
     max_ms: float
-
-
-def rtx_migrate(server: Server, dbname: str, *arguments: str) -> tuple[int, float, str]:
-    """Run ``manage.py rtx_migrate`` and return its exit status, seconds and output."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(MANAGE_PY), "rtx_migrate", *arguments],
-        cwd=PROJECT_ROOT,
-        env=server.environment(dbname),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    return done.returncode, seconds_since(start), done.stdout + done.stderr
 
 
 def run_step(
@@ -167,16 +149,13 @@ def run_step(
         reader.start()
         ready.wait()
     time.sleep(1)  # writers in full flow before the migration starts
-    status, seconds, output = rtx_migrate(server, dbname, *arguments)
+    run = run_manage(server, dbname, "rtx_migrate", *arguments, check=False)
     time.sleep(1)
     writers.stop()
     if reader_seconds:
         reader.join()
-    retries = sum(1 for line in output.splitlines() if "; retry " in line)
-    exit_status, _, status_output = rtx_migrate(server, dbname, "-status", "-json")
-    if exit_status != 0:
-        raise BenchError(f"-status -json exited {exit_status}: {status_output[-300:]}")
-    state = json.loads(status_output)
+    retries = sum(1 for line in (run.stdout + run.stderr).splitlines() if "; retry " in line)
+    state = json.loads(run_manage(server, dbname, "rtx_migrate", "-status", "-json").stdout)
     states = ", ".join(
         f"{item['number']}: {item['state']}" + (f" ({item['detail']})" if item["detail"] else "")
         for item in state["versions"]
@@ -186,45 +165,33 @@ def run_step(
     result = StepResult(
         command=" ".join(arguments),
         reader_seconds=reader_seconds,
-        exit_status=status,
-        seconds=seconds,
+        exit_status=run.returncode,
+        seconds=run.seconds,
         retries=retries,
         states=states,
         drift=len(state["drift"]),
         transactions=len(writers.latencies),
         errors=len(writers.errors),
-        p50_ms=percentile(latencies, 0.50) * 1000,
-        p99_ms=percentile(latencies, 0.99) * 1000,
+        latency=Latency.of(latencies),
         max_ms=max(latencies) * 1000,
     )
     say(
         f"exit {result.exit_status} in {result.seconds:.1f}s, {result.retries} retries; "
         f"writers: {fmt_int(result.transactions)} transactions, {result.errors} errors, "
-        f"p99 {result.p99_ms:.1f} ms, max {result.max_ms:.1f} ms; versions: {states}"
+        f"p99 {result.latency.p99:.1f} ms, max {result.max_ms:.1f} ms; versions: {states}"
     )
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trades", type=int, default=2_000_000)
-    parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--reader-seconds", type=float, default=12.0)
-    parser.add_argument("--long-reader-seconds", type=float, default=40.0)
-    parser.add_argument("--keep", action="store_true")
-    arguments = parser.parse_args()
-    server = Server.from_environment()
+def measure(server: Server, arguments: argparse.Namespace) -> None:
+    """Seed a database of its own, run the four steps under the writers, report them."""
+    orders = arguments.trades // 4
 
     def seed(dbname: str) -> None:
-        orders = fmt_int(arguments.trades // 4)
-        say(f"Seeding {fmt_int(arguments.trades)} trades and {orders} orders")
+        say(f"Seeding {fmt_int(arguments.trades)} trades and {fmt_int(orders)} orders")
         start = time.perf_counter()
         with server.connect(dbname) as connection:
-            connection.execute(
-                SEED.replace("%(orders)s", str(arguments.trades // 4)).replace(
-                    "%(trades)s", str(arguments.trades)
-                )
-            )
+            connection.execute(SEED.format(orders=orders, trades=arguments.trades))
         say(f"Seeded in {seconds_since(start):.1f}s")
 
     with bench_database(server, existing=None, keep=arguments.keep, prepare=seed) as dbname:
@@ -240,7 +207,7 @@ def main() -> None:
         ]
         header = [
             *environment_lines(server, dbname),
-            f"Trades: {fmt_int(arguments.trades)}; orders: {fmt_int(arguments.trades // 4)}; "
+            f"Trades: {fmt_int(arguments.trades)}; orders: {fmt_int(orders)}; "
             f"writers: {arguments.writers}; a REPEATABLE READ reader of orders held for the "
             "seconds given, from 1s before the step; rtx-migrate's defaults "
             "(RTX_LOCK_TIMEOUT=1s, RTX_LOCK_RETRIES=5, RTX_LOCK_RETRY_DELAY=0.5)",
@@ -252,17 +219,24 @@ def main() -> None:
             *[
                 f"| `{r.command}` | {r.reader_seconds:g} | {r.exit_status} | {r.seconds:.1f} | "
                 f"{r.retries} | {r.states} | "
-                f"{r.drift} | {fmt_int(r.transactions)} | {r.errors} | {r.p50_ms:.1f} | "
-                f"{r.p99_ms:.1f} | {r.max_ms:.1f} |"
+                f"{r.drift} | {fmt_int(r.transactions)} | {r.errors} | {r.latency.p50:.1f} | "
+                f"{r.latency.p99:.1f} | {r.max_ms:.1f} |"
                 for r in results
             ],
         ]
         write_results("live_writers", "rtx-migrate under live writers", header, body)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trades", type=int, default=2_000_000)
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--reader-seconds", type=float, default=12.0)
+    parser.add_argument("--long-reader-seconds", type=float, default=40.0)
+    parser.add_argument("--keep", action="store_true")
+    arguments = parser.parse_args(argv)
+    return run_script("live_writers", lambda server: measure(server, arguments))
+
+
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as error:
-        print(f"live_writers: {error}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(main())

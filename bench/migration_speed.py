@@ -23,15 +23,12 @@ timed) and dropped at the end unless ``--keep``. Results go to
 """
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import (
-    BenchError,
     Server,
     bench_database_name,
     create_database,
@@ -39,8 +36,9 @@ from common import (
     environment_lines,
     median,
     run_manage,
+    run_script,
+    run_timed,
     say,
-    seconds_since,
     write_results,
 )
 
@@ -52,7 +50,7 @@ STEPS = {
     "e": "manage.py showmigrations",
 }
 RATIOS = (("a", "b"), ("a", "c"), ("d", "e"))
-COMMAND_TIMEOUT_SECONDS = 600
+TIMEOUT = 600  # seconds a client program may take
 
 
 @dataclass
@@ -68,31 +66,20 @@ class Samples:
         return self.median(top) / self.median(bottom)
 
 
-def run_tool(server: Server, *command: str) -> float:
-    """Run a PostgreSQL client program (pg_dump, psql) and return its wall-clock seconds."""
-    env = {"PGPASSWORD": server.password} if server.password else {}
-    start = time.perf_counter()
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        env={**server.environment("postgres"), **env},
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
-    seconds = seconds_since(start)
-    if done.returncode != 0:
-        raise BenchError(f"{command[0]} exited {done.returncode}: {done.stderr.strip()[:300]}")
-    return seconds
+def run_tool(server: Server, dbname: str, program: str, *arguments: str) -> float:
+    """Run a PostgreSQL client program (pg_dump, psql) on ``dbname``; its wall-clock seconds."""
+    connection = ("-h", server.host, "-p", str(server.port), "-U", server.user, "-d", dbname)
+    env = server.environment("postgres")
+    if server.password:
+        env["PGPASSWORD"] = server.password
+    return run_timed(
+        [program], [*arguments, *connection], env=env, shown=program, timeout=TIMEOUT
+    ).seconds
 
 
 def fresh(server: Server, name: str) -> None:
     drop_database(server, name)
     create_database(server, name)
-
-
-def client_arguments(server: Server, dbname: str) -> list[str]:
-    return ["-h", server.host, "-p", str(server.port), "-U", server.user, "-d", dbname]
 
 
 def measure_once(server: Server, names: dict[str, str], dump: Path, samples: Samples) -> None:
@@ -102,21 +89,10 @@ def measure_once(server: Server, names: dict[str, str], dump: Path, samples: Sam
     samples.seconds["a"].append(run_manage(server, rtx, "rtx_migrate", "-up").seconds)
     fresh(server, django)
     samples.seconds["b"].append(run_manage(server, django, "migrate").seconds)
-    run_tool(server, "pg_dump", "--schema-only", "-f", str(dump), *client_arguments(server, rtx))
+    run_tool(server, rtx, "pg_dump", "--schema-only", "-f", str(dump))
     fresh(server, floor)
-    samples.seconds["c"].append(
-        run_tool(
-            server,
-            "psql",
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-f",
-            str(dump),
-            *client_arguments(server, floor),
-        )
-    )
+    psql = ("-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(dump))
+    samples.seconds["c"].append(run_tool(server, floor, "psql", *psql))
     samples.seconds["d"].append(run_manage(server, rtx, "rtx_migrate", "-status").seconds)
     samples.seconds["e"].append(run_manage(server, rtx, "showmigrations").seconds)
 
@@ -186,13 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, not {args.repeat}")
-    server = Server.from_environment()
-    try:
+
+    def measure(server: Server) -> None:
         write_report(server, measure_migrations(server, repeat=args.repeat, keep=args.keep))
-    except BenchError as error:
-        print(f"migration_speed: {error}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run_script("migration_speed", measure)
 
 
 if __name__ == "__main__":

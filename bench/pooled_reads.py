@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from common import PROJECT_ROOT, BenchError, Server, environment_lines, say, write_results
+from common import PROJECT_ROOT, BenchError, Latency, Server, environment_lines, say, write_results
 from reads import measure_reads
 from seed import measure_main
 
@@ -40,25 +40,15 @@ class Figures:
     name: str
     extra: bool  # shown, not held to a target
     rows: float
-    orm_p50: float
-    orm_p99: float
-    sql_p50: float
-    sql_p99: float
+    orm: Latency
+    sql: Latency
 
 
 def measure(server: Server, dbname: str, runs: int, pool_mode: str) -> list[Figures]:
     """bench/reads.py's measurement of every pattern, in this (fresh) process."""
     os.environ["DB_POOL_MODE"] = pool_mode
     return [
-        Figures(
-            r.pattern.name,
-            r.pattern.target_ms is None,
-            r.rows,
-            r.orm.p50,
-            r.orm.p99,
-            r.sql.p50,
-            r.sql.p99,
-        )
+        Figures(r.pattern.name, r.pattern.target_ms is None, r.rows, r.orm, r.sql)
         for r in measure_reads(server, dbname, runs=runs)
     ]
 
@@ -84,9 +74,9 @@ def report_lines(direct: list[Figures], pooled: list[Figures], runs: int) -> lis
     for d, p in zip(direct, pooled, strict=True):
         name = d.name + (" *" if d.extra else "")
         lines.append(
-            f"{name:<{width}}  {d.rows:>5.0f}  {d.orm_p50:>6.2f}  {p.orm_p50:>6.2f}"
-            f"  {d.orm_p99:>6.2f}  {p.orm_p99:>6.2f}  {d.sql_p99:>6.2f}  {p.sql_p99:>6.2f}"
-            f"  {p.orm_p99 - d.orm_p99:>+9.2f}"
+            f"{name:<{width}}  {d.rows:>5.0f}  {d.orm.p50:>6.2f}  {p.orm.p50:>6.2f}"
+            f"  {d.orm.p99:>6.2f}  {p.orm.p99:>6.2f}  {d.sql.p99:>6.2f}  {p.sql.p99:>6.2f}"
+            f"  {p.orm.p99 - d.orm.p99:>+9.2f}"
         )
     lines += ["", "* shown, not held to a target (as in bench/results/reads.txt)."]
     return lines

@@ -30,10 +30,10 @@ import reads
 import seed
 from common import (
     RESULTS_DIR,
-    BenchError,
     Server,
     bench_database,
     environment_lines,
+    run_script,
     say,
     seconds_since,
     write_results,
@@ -82,33 +82,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.runs < 1:
         parser.error("--scale must be positive and --runs at least 1")
-    server = Server.from_environment()
-    start = time.perf_counter()
-    try:
+
+    def run(server: Server) -> None:
+        start = time.perf_counter()
         timings = run_all(
             server, scale=args.scale, seed_value=args.seed, runs=args.runs, keep=args.keep
         )
-    except BenchError as error:
-        print(f"run: {error}", file=sys.stderr)
-        return 1
-    total = seconds_since(start)
-    body = [f"{'step':<44}{'seconds':>9}"]
-    body += [f"{step:<44}{seconds:>9.1f}" for step, seconds in timings.items()]
-    body += [
-        f"{'all':<44}{total:>9.1f}",
-        "",
-        "Results: "
-        + ", ".join(
-            f"bench/results/{name}.txt"
-            for name in ("migration_speed", "seed", "reads", "admin_pages", "fills")
-            if (RESULTS_DIR / f"{name}.txt").exists()
-        ),
-    ]
-    write_results(
-        "run", "rtx-schema benchmarks: one run of bench/run.py", environment_lines(server), body
-    )
-    say(f"All benchmarks done in {total:.0f}s")
-    return 0
+        total = seconds_since(start)
+        body = [f"{'step':<44}{'seconds':>9}"]
+        body += [f"{step:<44}{seconds:>9.1f}" for step, seconds in timings.items()]
+        body += [
+            f"{'all':<44}{total:>9.1f}",
+            "",
+            "Results: "
+            + ", ".join(
+                f"bench/results/{name}.txt"
+                for name in ("migration_speed", "seed", "reads", "admin_pages", "fills")
+                if (RESULTS_DIR / f"{name}.txt").exists()
+            ),
+        ]
+        write_results(
+            "run", "rtx-schema benchmarks: one run of bench/run.py", environment_lines(server), body
+        )
+        say(f"All benchmarks done in {total:.0f}s")
+
+    return run_script("run", run)
 
 
 if __name__ == "__main__":

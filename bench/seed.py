@@ -63,6 +63,7 @@ from common import (
     bench_database,
     environment_lines,
     fmt_int,
+    run_script,
     say,
     seconds_since,
     setup_django,
@@ -280,54 +281,6 @@ class SeedReport:
         return self.tables.setdefault(name, TableReport(name))
 
 
-def copy_rows(
-    conn: psycopg.Connection[Any],
-    report: SeedReport,
-    model: str,
-    rows: Iterable[str],
-    total: int,
-) -> None:
-    """COPY text rows (tab-separated, newline-ended) into ``model``'s table, printing progress.
-
-    The columns are the model's (``app.Model``), in its order. The time of the whole loop
-    is the table's copy time; the part spent producing the rows (their generator) is
-    measured separately and moved to its generation time.
-    """
-    from django.apps import apps
-
-    meta = apps.get_model(model)._meta
-    table = meta.db_table
-    entry = report.table(table)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table),
-        sql.SQL(", ").join(sql.Identifier(f.column) for f in meta.concrete_fields),
-    )
-    start = time.perf_counter()
-    producing = 0.0
-    written = 0
-    next_progress = PROGRESS_EVERY_ROWS
-    iterator = iter(rows)
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        while True:
-            produce_start = time.perf_counter()
-            chunk = list(itertools.islice(iterator, COPY_CHUNK_ROWS))
-            producing += seconds_since(produce_start)
-            if not chunk:
-                break
-            copy.write("".join(chunk))
-            written += len(chunk)
-            if written >= next_progress and written < total:
-                say(f"  {table}: {fmt_int(written)} / {fmt_int(total)} rows")
-                next_progress += PROGRESS_EVERY_ROWS
-    conn.commit()
-    elapsed = seconds_since(start)
-    entry.rows += written
-    entry.generate_seconds += producing
-    entry.copy_seconds += elapsed - producing
-    rate = written / elapsed if elapsed else 0.0
-    say(f"{table}: {fmt_int(written)} rows in {elapsed:.1f}s ({fmt_int(round(rate))} rows/s)")
-
-
 # --- the data set --------------------------------------------------------------------
 
 
@@ -422,8 +375,47 @@ class Seeder:
         total: int,
         conn: psycopg.Connection[Any] | None = None,
     ) -> None:
-        """COPY ``rows`` into ``model``'s table, on ``conn`` if given."""
-        copy_rows(conn or self.conn, self.report, model, rows, total)
+        """COPY text rows (tab-separated, newline-ended) into ``model``'s table, with progress.
+
+        On ``conn`` if given (a parallel lane), else the seeder's connection. The columns are
+        the model's (``app.Model``), in its order. The time of the whole loop is the table's
+        copy time; the part spent producing the rows (their generator) is measured separately
+        and moved to its generation time.
+        """
+        from django.apps import apps
+
+        conn = conn or self.conn
+        meta = apps.get_model(model)._meta
+        table = meta.db_table
+        entry = self.report.table(table)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table),
+            sql.SQL(", ").join(sql.Identifier(f.column) for f in meta.concrete_fields),
+        )
+        start = time.perf_counter()
+        producing = 0.0
+        written = 0
+        next_progress = PROGRESS_EVERY_ROWS
+        iterator = iter(rows)
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            while True:
+                produce_start = time.perf_counter()
+                chunk = list(itertools.islice(iterator, COPY_CHUNK_ROWS))
+                producing += seconds_since(produce_start)
+                if not chunk:
+                    break
+                copy.write("".join(chunk))
+                written += len(chunk)
+                if written >= next_progress and written < total:
+                    say(f"  {table}: {fmt_int(written)} / {fmt_int(total)} rows")
+                    next_progress += PROGRESS_EVERY_ROWS
+        conn.commit()
+        elapsed = seconds_since(start)
+        entry.rows += written
+        entry.generate_seconds += producing
+        entry.copy_seconds += elapsed - producing
+        rate = written / elapsed if elapsed else 0.0
+        say(f"{table}: {fmt_int(written)} rows in {elapsed:.1f}s ({fmt_int(round(rate))} rows/s)")
 
     def trading_groups(self) -> None:
         created = stamp(SPAN_START_MS - 700 * DAY_MS)
@@ -595,30 +587,24 @@ class Seeder:
                     commission_total += commission
                     last_price = fill_price
                     state.cash += booked.realized_pnl - commission
-                    trades.append(
-                        (
-                            ms,
-                            len(trades),
-                            order_index,
-                            row(
-                                p + 1,
-                                account,
-                                s.name,
-                                order_side,
-                                fill_lots,
-                                fill_price,
-                                commission,
-                                "0.00000",
-                                booked.realized_pnl,
-                                booked.trade_type,
-                                mode,
-                                lp,
-                                stamp(ms),
-                                magic,
-                                None,
-                            ),
-                        )
+                    fill_row = row(
+                        p + 1,
+                        account,
+                        s.name,
+                        order_side,
+                        fill_lots,
+                        fill_price,
+                        commission,
+                        "0.00000",
+                        booked.realized_pnl,
+                        booked.trade_type,
+                        mode,
+                        lp,
+                        stamp(ms),
+                        magic,
+                        None,
                     )
+                    trades.append((ms, len(trades), order_index, fill_row))
                 close_ms = ms
                 partial = is_open and j == k - 1 and j > 0 and order_side == side
                 partial = partial and rng.random() < 0.3
@@ -638,7 +624,6 @@ class Seeder:
                         magic=magic,
                         stop=stop if j == 0 else None,
                         take=take if j == 0 else None,
-                        first_price=self.price(symbol, order_ms),
                     )
                 )
                 order_index += 1
@@ -692,11 +677,10 @@ class Seeder:
         *,
         mode: str,
         lp: str | None,
-        executed_ms: int | None,
-        magic: int | None,
-        stop: str | None,
-        take: str | None,
-        first_price: float,
+        executed_ms: int | None = None,
+        magic: int | None = None,
+        stop: str | None = None,
+        take: str | None = None,
     ) -> tuple[Any, ...]:
         """An order as ``(created, index, order row, order_history row)``.
 
@@ -704,12 +688,12 @@ class Seeder:
         """
         rng = self.rng
         s = SYMBOLS[symbol]
+        price = f"{self.price(symbol, created_ms):.{s.decimals}f}"
         roll = rng.random()
         if status in ("FILLED", "PARTIALLY_FILLED"):
             order_type = "MARKET" if roll < 0.7 else ("LIMIT" if roll < 0.95 else "STOP")
         else:
             order_type = "LIMIT" if roll < 0.6 else ("STOP" if roll < 0.85 else "MARKET")
-        price = f"{first_price:.{s.decimals}f}"
         reject = None
         if status == "REJECTED":
             reject = rng.choice(
@@ -771,11 +755,6 @@ class Seeder:
                     status,
                     mode=mode,
                     lp=lp,
-                    executed_ms=None,
-                    magic=None,
-                    stop=None,
-                    take=None,
-                    first_price=self.price(symbols[i], ms),
                 )
             )
 
@@ -784,12 +763,10 @@ class Seeder:
 
         rng, sizes = self.rng, self.sizes
         group_cum = list(itertools.accumulate(g[-1] for g in GROUPS))
+        user_first = [SPAN_END_MS] * (sizes.users + 1)
         for account in self.account_ids:
             user = account if account <= sizes.users else rng.randint(1, sizes.users)
             self.account_user[account] = user
-        user_first = [SPAN_END_MS] * (sizes.users + 1)
-        for account in self.account_ids:
-            user = self.account_user[account]
             user_first[user] = min(user_first[user], self.accounts[account].first_ms)
 
         def users() -> Iterator[str]:
@@ -1106,20 +1083,16 @@ class Seeder:
 
     def finish(self) -> None:
         """Identity sequences past the highest ids, then VACUUM ANALYZE every table."""
+        from django.apps import apps
+        from django.core.management.color import no_style
+        from django.db import connection
+
         start = time.perf_counter()
-        with self.conn.cursor() as cur:
-            cur.execute(
-                "SELECT table_name, column_name FROM information_schema.columns"
-                " WHERE table_schema = 'public' AND is_identity = 'YES' ORDER BY table_name"
-            )
-            for table, column in cur.fetchall():
-                cur.execute(
-                    sql.SQL(
-                        "SELECT setval(pg_get_serial_sequence(%s, %s),"
-                        " coalesce(max({column}), 1), max({column}) IS NOT NULL) FROM {table}"
-                    ).format(column=sql.Identifier(column), table=sql.Identifier(table)),
-                    (table, column),
-                )
+        seeded = [
+            model for model in apps.get_models() if model._meta.db_table in self.report.tables
+        ]
+        for statement in connection.ops.sequence_reset_sql(no_style(), seeded):
+            self.conn.execute(statement)
         self.conn.commit()
         say("Identity sequences set past the highest ids; VACUUM ANALYZE")
         self.conn.autocommit = True
@@ -1219,12 +1192,12 @@ def write_report(server: Server, report: SeedReport) -> None:
     )
 
 
-def add_seed_arguments(parser: argparse.ArgumentParser) -> None:
+def add_seed_arguments(parser: argparse.ArgumentParser, *, scale: float = 1.0) -> None:
     parser.add_argument(
         "--scale",
         type=float,
-        default=1.0,
-        help="data set size; 1.0 = 100k users, 1M orders, 2M trades (default 1.0)",
+        default=scale,
+        help=f"data set size; 1.0 = 100k users, 1M orders, 2M trades (default {scale:g})",
     )
     parser.add_argument(
         "--seed", type=int, default=42, help="seed of the pseudo-random data (default 42)"
@@ -1250,26 +1223,22 @@ def measure_main(
     """
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=runs, help=f"{runs_help} (default {runs})")
-    add_seed_arguments(parser)
-    parser.set_defaults(scale=scale)
+    add_seed_arguments(parser, scale=scale)
     add_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1, not {args.runs}")
-    server = Server.from_environment()
 
-    def seed(dbname: str) -> None:
-        report = seed_database(server, dbname, scale=args.scale, seed=args.seed)
-        if report_seed:
-            write_report(server, report)
+    def seeded(server: Server) -> None:
+        def seed(dbname: str) -> None:
+            report = seed_database(server, dbname, scale=args.scale, seed=args.seed)
+            if report_seed:
+                write_report(server, report)
 
-    try:
         with bench_database(server, existing=args.database, keep=args.keep, prepare=seed) as dbname:
             measure(server, dbname, args.runs)
-    except BenchError as error:
-        print(f"{script}: {error}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run_script(script, seeded)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1279,15 +1248,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error(f"--scale must be positive, not {args.scale}")
-    server = Server.from_environment()
-    try:
+
+    def seed(server: Server) -> None:
         with bench_database(server, existing=args.database, keep=args.keep) as dbname:
-            report = seed_database(server, dbname, scale=args.scale, seed=args.seed)
-            write_report(server, report)
-    except BenchError as error:
-        print(f"seed: {error}", file=sys.stderr)
-        return 1
-    return 0
+            write_report(server, seed_database(server, dbname, scale=args.scale, seed=args.seed))
+
+    return run_script("seed", seed)
 
 
 if __name__ == "__main__":
