@@ -79,4 +79,7 @@ VERSIONS = (
         ),
     ),
     Version(13, "back_office_indexes", ("accounts.0002_back_office_indexes",)),
+    Version(
+        14, "order_history_day_account_index", ("trading.0007_order_history_day_account_index",)
+    ),
 )

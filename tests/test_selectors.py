@@ -14,7 +14,6 @@ import pytest
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Count, DateTimeField, Func, Max, Min, Sum, Value
-from django.db.models.functions import TruncDate
 from django.test.utils import CaptureQueriesContext
 from psycopg.pq import Format
 
@@ -23,6 +22,7 @@ from adminpanel.models import AdminAuditLog
 from adminpanel.selectors import audit_log_containing, audit_log_list, audit_log_search
 from risk.models import RiskAlert, SymbolCorrelation
 from risk.selectors import risk_alert_list_unacknowledged, symbol_correlation_get
+from rtx.db.functions import UTCDate
 from rtx.db.timebucket import TIME_BUCKET_ORIGIN, next_bucket_start
 from trading.models import Order, OrderHistory, Position, Trade
 from trading.selectors import (
@@ -270,13 +270,13 @@ def test_success_daily_order_counts_per_account(account: Account) -> None:
     date, next_date = day.date(), day.date() + datetime.timedelta(days=1)
     assert [dataclasses.astuple(r) for r in found] == [
         (account.pk, date, 2),
-        (account.pk, next_date, 1),
         (other.pk, date, 1),
+        (account.pk, next_date, 1),
     ]
     expected = (
-        OrderHistory.objects.values("account_id", day=TruncDate("order_time", tzinfo=UTC))
+        OrderHistory.objects.values("account_id", day=UTCDate("order_time"))
         .annotate(orders=Count("*"))
-        .order_by("account_id", "day")
+        .order_by("day", "account_id")
     )
     assert [dataclasses.asdict(r) for r in found] == list(expected)
     later = order_counts_per_account_per_day(start=NOW, end=day + datetime.timedelta(days=2))

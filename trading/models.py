@@ -7,7 +7,7 @@ from django.db import models
 from accounts.models import Account, ExecutionMode
 from rtx.db.constraints import NamedIndex, index, one_of, unique
 from rtx.db.fields import money_field, price_field
-from rtx.db.functions import CurrentTimestamp
+from rtx.db.functions import CurrentTimestamp, UTCDate
 
 
 class Side(models.TextChoices):
@@ -228,9 +228,13 @@ class OrderHistory(models.Model):
             # order_history_for_account, order_history_for_symbol
             NamedIndex(fields=["account_id", "-order_time"], name="order_history_account_time_idx"),
             NamedIndex(fields=["symbol", "-order_time"], name="order_history_symbol_time_idx"),
-            # Covering: order_counts_per_account_per_day reads a day from the index alone.
+            # order_counts_per_account_per_day reads a day's accounts from the index alone,
+            # in the order it counts them: by UTC date, then account.
             NamedIndex(
-                fields=["order_time"], include=["account_id"], name="order_history_day_counts_idx"
+                UTCDate("order_time"),
+                "account_id",
+                include=["order_time"],
+                name="order_history_day_account_idx",
             ),
         ]
 
