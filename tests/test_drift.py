@@ -88,21 +88,11 @@ def reader_on_orders(database: str) -> psycopg.Connection:
     return reader
 
 
-def reader_at_version_5(database: str) -> psycopg.Connection:
-    """The database reverted to version 5, then a reader of orders.
-
-    Opened before, the reader would stop the revert earlier: rebuilding an index
-    CONCURRENTLY (the revert of version 14) waits for every older snapshot.
-    """
-    assert rtx_migrate(database, "-version=5").returncode == 0
-    return reader_on_orders(database)
-
-
 def test_error_a_revert_stopped_by_a_reader_says_how_far_it_got(
     migrated: str,
     at_version,  # type: ignore[no-untyped-def]
 ) -> None:
-    reader = reader_at_version_5(migrated)
+    reader = reader_on_orders(migrated)
     result = rtx_migrate(migrated, "-version=4", env=FAST_RETRIES)
     reader.close()
 
@@ -133,7 +123,7 @@ def test_success_up_completes_a_partly_reverted_version(
     migrated: str,
     at_version,  # type: ignore[no-untyped-def]
 ) -> None:
-    reader = reader_at_version_5(migrated)
+    reader = reader_on_orders(migrated)
     assert rtx_migrate(migrated, "-version=4", env=FAST_RETRIES).returncode == 5
     reader.close()
 
@@ -181,7 +171,7 @@ def test_error_a_revert_killed_half_way_is_reported_and_finished(
     migrated: str,
     at_version,  # type: ignore[no-untyped-def]
 ) -> None:
-    reader = reader_at_version_5(migrated)
+    reader = reader_on_orders(migrated)
     process = start_manage(
         "rtx_migrate", "-version=4", database=migrated, env={"RTX_LOCK_TIMEOUT": "60s"}
     )

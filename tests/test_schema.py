@@ -83,6 +83,7 @@ ADDED_INDEXES = {
     "trades_symbol_executed_idx",
     "order_history_account_time_idx",
     "order_history_symbol_time_idx",
+    "order_history_day_counts_idx",
     "order_history_day_account_idx",
     "risk_alerts_unacknowledged_idx",
     "liquidation_events_account_time_idx",

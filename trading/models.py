@@ -228,6 +228,11 @@ class OrderHistory(models.Model):
             # order_history_for_account, order_history_for_symbol
             NamedIndex(fields=["account_id", "-order_time"], name="order_history_account_time_idx"),
             NamedIndex(fields=["symbol", "-order_time"], name="order_history_symbol_time_idx"),
+            # Version 9's covering index, read by no query since version 14 (kept: see
+            # trading/migrations/0007_order_history_day_account_index.py).
+            NamedIndex(
+                fields=["order_time"], include=["account_id"], name="order_history_day_counts_idx"
+            ),
             # order_counts_per_account_per_day reads a day's accounts from the index alone,
             # in the order it counts them: by UTC date, then account.
             NamedIndex(

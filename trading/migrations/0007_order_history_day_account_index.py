@@ -1,4 +1,4 @@
-from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 import rtx.db.constraints
@@ -8,8 +8,9 @@ import rtx.db.functions
 class Migration(migrations.Migration):
     """Daily order counts read in the order they are counted: by UTC date, then account.
 
-    The new index is built CONCURRENTLY before the one it replaces is dropped CONCURRENTLY,
-    so the report always has one; order_history is big and live.
+    Built CONCURRENTLY: order_history is big and live. Version 9's index, which the report
+    read before, stays: a drop CONCURRENTLY stopped before its record would leave version 9
+    drifted, and a plain drop's revert would block writers while it rebuilt the index.
     """
 
     atomic = False
@@ -29,5 +30,4 @@ class Migration(migrations.Migration):
                 name="order_history_day_account_idx",
             ),
         ),
-        RemoveIndexConcurrently(model_name="orderhistory", name="order_history_day_counts_idx"),
     ]
