@@ -6,8 +6,10 @@ hand and then recorded, and a role that may only read.
 """
 
 import json
+import shutil
 import signal
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -16,6 +18,7 @@ from rtx.migrator.catalog import catalog, catalog_differences
 from rtx.versions import VERSIONS
 from tests.conftest import (
     DEMO_SETTINGS,
+    PROJECT_ROOT,
     connect,
     fetch_all,
     manage,
@@ -340,3 +343,43 @@ def test_success_status_for_a_role_that_may_only_read(migrated: str, make_role) 
     refused = rtx_migrate(migrated, "-up", env=env)
     assert refused.returncode != 0
     assert "Traceback" not in refused.stderr
+
+
+# Version 103 of the demo made to drop version 102's index, as a later version may.
+DROPS_THE_INDEX = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("demoapp", "0003_ledger_index")]
+
+    operations = [migrations.RemoveIndex(model_name="ledger", name="demo_ledger_amount_idx")]
+"""
+
+
+def test_error_mark_applied_checks_an_index_a_later_version_drops(
+    database: str, tmp_path: Path
+) -> None:
+    """What version 102 made is promised wherever 103, which drops it, is not applied."""
+    copy = tmp_path / "dropping_demo_migrations"
+    shutil.copytree(PROJECT_ROOT / "tests" / "demoapp" / "migrations", copy)
+    (copy / "0004_irreversible_cleanup.py").write_text(DROPS_THE_INDEX)
+    env = {"DEMO_MIGRATIONS_MODULE": "dropping_demo_migrations", "PYTHONPATH": str(tmp_path)}
+
+    def demo(*args: str):  # type: ignore[no-untyped-def]
+        return manage("rtx_migrate", *args, database=database, settings=DEMO_SETTINGS, env=env)
+
+    assert demo("-version=101").returncode == 0
+    with connect(database) as connection:
+        connection.execute("CREATE INDEX demo_ledger_amount_idx ON demo_ledger (note)")
+
+    wrong = demo("-mark-applied", "102", "-reason", "INC-8: index built by hand")
+
+    assert wrong.returncode == 13
+    assert (
+        "  index demo_ledger_amount_idx on table demo_ledger: on (note), promised on (amount) "
+        "(version 102)"
+    ) in wrong.stderr.splitlines()
+    assert fetch_all(database, "SELECT count(*) FROM schema_migrations WHERE version = 102") == [
+        (0,)
+    ]

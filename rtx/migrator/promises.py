@@ -78,17 +78,19 @@ def _state_names(state: ProjectState) -> set[Key]:
 
 
 def attribution(loader: MigrationLoader, registry: Registry) -> dict[Key, int]:
-    """Each named thing of the migration states, with the version after which it exists."""
+    """Each named thing of the migration states, with the version that made it.
+
+    A thing a later version removes keeps its maker, which promises it wherever that later
+    version is not applied; one made again later belongs to the version that made it again.
+    """
     owner: dict[Key, int] = {}
     keys: list[tuple[str, str]] = []
+    present: set[Key] = set()
     for version in registry.versions:
         keys += [key for key in version.keys if key in loader.graph.nodes]
-        present = _state_names(loader.project_state(keys, at_end=True))
-        for name in list(owner):
-            if name not in present:
-                del owner[name]
-        for name in present:
-            owner.setdefault(name, version.number)
+        now = _state_names(loader.project_state(keys, at_end=True))
+        owner.update(dict.fromkeys(now - present, version.number))
+        present = now
     return owner
 
 
