@@ -79,8 +79,12 @@ def measure(server: Server, runs: int, keep: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=100)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--runs", type=int, default=100, help="timed calls of each check (default 100)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database instead of dropping it"
+    )
     arguments = parser.parse_args(argv)
     return run_script("drift_check", lambda server: measure(server, arguments.runs, arguments.keep))
 

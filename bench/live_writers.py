@@ -10,8 +10,9 @@ On a database of its own with ``--trades`` trades (and a quarter as many orders)
 as they can, and one report that holds a REPEATABLE READ snapshot of ``orders`` for
 ``--reader-seconds``, while rtx-migrate runs, in turn:
 
-1. ``-version=4``: reverts versions 9, 8, 6 and 5, dropping their indexes CONCURRENTLY;
-   the reader (``--reader-seconds``) makes the drops on ``orders`` wait and retry;
+1. ``-version=4``: reverts every version above 4, among them the index versions (5, 6, 8,
+   9, 11, 13 and 14), dropping their indexes CONCURRENTLY; the reader
+   (``--reader-seconds``) makes the drops on ``orders`` wait and retry;
 2. ``-up``: builds the indexes again, CONCURRENTLY, under the same reader;
 3. ``-version=4`` under a reader that outlasts the retries (``--long-reader-seconds``): the
    revert stops half-way, exit 5, and ``-status`` must say so;
@@ -229,11 +230,27 @@ def measure(server: Server, arguments: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trades", type=int, default=2_000_000)
-    parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--reader-seconds", type=float, default=12.0)
-    parser.add_argument("--long-reader-seconds", type=float, default=40.0)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--trades", type=int, default=2_000_000, help="trades seeded first (default 2000000)"
+    )
+    parser.add_argument(
+        "--writers", type=int, default=4, help="threads inserting orders and trades (default 4)"
+    )
+    parser.add_argument(
+        "--reader-seconds",
+        type=float,
+        default=12.0,
+        help="how long the report holds its snapshot in steps 1 and 2 (default 12)",
+    )
+    parser.add_argument(
+        "--long-reader-seconds",
+        type=float,
+        default=40.0,
+        help="how long it holds it in step 3, past the retries (default 40)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database instead of dropping it"
+    )
     arguments = parser.parse_args(argv)
     return run_script("live_writers", lambda server: measure(server, arguments))
 
