@@ -9,7 +9,7 @@ from django.db.models.functions import Cast, Upper
 from accounts.models import TradingGroup
 from adminpanel.permissions import role_allows
 from rtx.db.constraints import NamedGinIndex, NamedIndex, index, one_of, unique
-from rtx.db.fields import money_field
+from rtx.db.fields import money_field, status_field
 from rtx.db.functions import CurrentTimestamp
 
 # The Go tool stored bcrypt hashes as they are; Django expects "bcrypt$" before them.
@@ -68,9 +68,7 @@ class AdminUser(AbstractBaseUser):
         blank=True,
         db_comment="Addresses or CIDR ranges the admin may log in from; empty means anywhere",
     )
-    status = models.CharField(
-        max_length=50, choices=AdminStatus, null=True, blank=True, db_default=AdminStatus.ACTIVE
-    )
+    status = status_field(AdminStatus, AdminStatus.ACTIVE)
     created_at = models.DateTimeField(db_default=CurrentTimestamp())
     updated_at = models.DateTimeField(auto_now=True, db_default=CurrentTimestamp())
     created_by = models.CharField(max_length=255, null=True, blank=True)
@@ -139,13 +137,7 @@ class AdminAuditLog(models.Model):
     reason = models.TextField(null=True, blank=True)
     ip_address = models.CharField(max_length=50, null=True, blank=True)
     user_agent = models.TextField(null=True, blank=True)
-    status = models.CharField(
-        max_length=50,
-        choices=AuditStatus,
-        null=True,
-        blank=True,
-        db_default=AuditStatus.SUCCESS,
-    )
+    status = status_field(AuditStatus, AuditStatus.SUCCESS)
     error_message = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=CurrentTimestamp())
 

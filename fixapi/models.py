@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from rtx.db.constraints import index, one_of
+from rtx.db.fields import status_field
 from rtx.db.functions import CurrentTimestamp
 
 
@@ -39,13 +40,7 @@ class FixCredential(models.Model):
     max_sessions = models.IntegerField(null=True, blank=True, db_default=1)
     allowed_ips = ArrayField(models.TextField(), null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(
-        max_length=50,
-        choices=CredentialStatus,
-        null=True,
-        blank=True,
-        db_default=CredentialStatus.ACTIVE,
-    )
+    status = status_field(CredentialStatus, CredentialStatus.ACTIVE)
     created_at = models.DateTimeField(db_default=CurrentTimestamp())
     updated_at = models.DateTimeField(auto_now=True, db_default=CurrentTimestamp())
     last_used = models.DateTimeField(null=True, blank=True)
@@ -77,13 +72,7 @@ class FixSession(models.Model):
     last_activity = models.DateTimeField(db_default=CurrentTimestamp())
     message_count = models.BigIntegerField(null=True, blank=True, db_default=0)
     order_count = models.BigIntegerField(null=True, blank=True, db_default=0)
-    status = models.CharField(
-        max_length=50,
-        choices=SessionStatus,
-        null=True,
-        blank=True,
-        db_default=SessionStatus.ACTIVE,
-    )
+    status = status_field(SessionStatus, SessionStatus.ACTIVE)
 
     class Meta:
         db_table = "fix_sessions"

@@ -6,7 +6,7 @@ from django.db import models
 
 from accounts.models import Account, ExecutionMode
 from rtx.db.constraints import NamedIndex, index, one_of, unique
-from rtx.db.fields import money_field, price_field
+from rtx.db.fields import money_field, price_field, status_field
 from rtx.db.functions import CurrentTimestamp, UTCDate
 
 
@@ -56,13 +56,7 @@ class Position(models.Model):
     open_time = models.DateTimeField(db_default=CurrentTimestamp())
     close_time = models.DateTimeField(null=True, blank=True)
     close_price = price_field(null=True, blank=True)
-    status = models.CharField(
-        max_length=50,
-        choices=PositionStatus,
-        null=True,
-        blank=True,
-        db_default=PositionStatus.OPEN,
-    )
+    status = status_field(PositionStatus, PositionStatus.OPEN)
     magic_number = models.BigIntegerField(null=True, blank=True)
     comment = models.TextField(null=True, blank=True)
 
@@ -103,13 +97,7 @@ class Order(models.Model):
         max_length=50, choices=ExecutionMode, null=True, blank=True, db_default=ExecutionMode.BBOOK
     )
     selected_lp = models.CharField(max_length=50, null=True, blank=True)
-    status = models.CharField(
-        max_length=50,
-        choices=OrderStatus,
-        null=True,
-        blank=True,
-        db_default=OrderStatus.PENDING,
-    )
+    status = status_field(OrderStatus, OrderStatus.PENDING)
     reject_reason = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=CurrentTimestamp())
     updated_at = models.DateTimeField(auto_now=True, db_default=CurrentTimestamp())
