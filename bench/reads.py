@@ -578,19 +578,16 @@ def report_lines(results: list[Measurement], runs: int) -> list[str]:
     return lines
 
 
-def aggregates_in(server: Server, dbname: str) -> list[str]:
-    """The continuous aggregates the time-bucket reports read in ``dbname``, if any."""
-    with server.connect(dbname) as conn:
-        found = conn.execute(
-            "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NOT NULL",
-            (["trade_minutes", "order_history_days"],),
-        ).fetchall()
-    return [name for (name,) in found]
+def aggregates_read() -> list[str]:
+    """The continuous aggregates the time-bucket reports read, on Django's database."""
+    from rtx.db import aggregates
+
+    return [item.name for item in aggregates.AGGREGATES if aggregates.exists(item.name)]
 
 
 def write_report(server: Server, dbname: str, results: list[Measurement], runs: int) -> None:
     """``reads.txt``, or ``reads_timescaledb.txt`` where the reports read the aggregates."""
-    aggregates = aggregates_in(server, dbname)
+    aggregates = aggregates_read()
     write_results(
         "reads_timescaledb" if aggregates else "reads",
         "rtx-schema benchmark: read patterns, ORM against SQL (bench/reads.py)",
