@@ -12,7 +12,7 @@
 * Search compares exact values of indexed columns (:mod:`rtx.backoffice.search`).
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
@@ -22,7 +22,7 @@ from django.http import HttpRequest
 
 from rtx.backoffice.filters import IndexedValuesFilter, leads_an_index
 from rtx.backoffice.paginator import EstimatingPaginator
-from rtx.backoffice.search import indexed_search
+from rtx.backoffice.search import indexed_search, search_path
 
 
 class BackOfficeAdmin(admin.ModelAdmin):
@@ -39,11 +39,7 @@ class BackOfficeAdmin(admin.ModelAdmin):
             self.search_help_text = f"Finds exact values of: {names}."  # type: ignore[misc]
 
     def _label(self, path: str) -> str:
-        name, _, remote = path.partition("__")
-        field = self.model._meta.get_field(name)
-        if remote:
-            field = cast(type[models.Model], field.related_model)._meta.get_field(remote)
-        return str(getattr(field, "verbose_name", name))
+        return str(search_path(self.model, path).compared.verbose_name)
 
     def get_ordering(self, request: HttpRequest) -> Any:
         period = self.date_hierarchy and any(

@@ -9,7 +9,7 @@ no value for a column (text for a number) is not compared with it. Terms separat
 spaces must all match, as in Django's search.
 """
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Field, Model, Q, QuerySet
@@ -28,12 +28,26 @@ def search_terms(search_term: str) -> list[str]:
     return terms
 
 
+class SearchPath(NamedTuple):
+    """A name of ``search_fields``: ``name`` on the model, or ``remote`` on the model it
+    refers to (``target``); ``compared`` is the field whose values a term is compared with."""
+
+    name: str
+    remote: str
+    target: type[Model]
+    compared: "Field[Any, Any]"
+
+
+def search_path(model: type[Model], path: str) -> SearchPath:
+    name, _, remote = path.partition("__")
+    target = cast(type[Model], model._meta.get_field(name).related_model) if remote else model
+    compared = cast("Field[Any, Any]", target._meta.get_field(remote or name))
+    return SearchPath(name, remote, target, compared)
+
+
 def term_condition(model: type[Model], path: str, term: str) -> Q | None:
     """The condition for ``term`` on ``path``; None when nothing there can match it."""
-    name, _, remote = path.partition("__")
-    field = model._meta.get_field(name)
-    target = cast(type[Model], field.related_model) if remote else model
-    compared = cast("Field[Any, Any]", target._meta.get_field(remote or name))
+    name, remote, target, compared = search_path(model, path)
     try:
         value = compared.to_python(term)
     except ValidationError:
