@@ -32,8 +32,9 @@ text within their columns' precision; each table's columns are its model's. The 
 holds small JSON change sets, naming the account (``account_id``) where there is one.
 
 Everything comes from ``random.Random(--seed)``: the same seed and scale give the same rows.
-After the COPYs each identity sequence is set past its table's highest id, the tables are
-VACUUM ANALYZEd and the continuous aggregates, where TimescaleDB keeps them, refreshed.
+After the COPYs each identity sequence is set past its table's highest id, the continuous
+aggregates, where TimescaleDB keeps them, are refreshed, and the tables, theirs included,
+VACUUM ANALYZEd.
 Measured and written to ``bench/results/seed.txt``: rows and seconds per table (generation
 and COPY) and the total.
 """
@@ -1082,7 +1083,7 @@ class Seeder:
         self.copy("adminpanel.AdminAuditLog", rows(), count)
 
     def finish(self) -> None:
-        """Identity sequences past the highest ids, then VACUUM ANALYZE every table."""
+        """Sequences past the highest ids; aggregates refreshed; every table VACUUM ANALYZEd."""
         from django.apps import apps
         from django.core.management.color import no_style
         from django.db import connection
@@ -1096,10 +1097,11 @@ class Seeder:
         self.conn.commit()
         say("Identity sequences set past the highest ids; VACUUM ANALYZE")
         self.conn.autocommit = True
-        for table in self.report.tables:
-            self.conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
         from rtx.db.aggregates import AGGREGATES
 
+        # The aggregates are refreshed first, so that their tables are analyzed too: the
+        # planner picks their (symbol, minute) and (account, day) indexes from statistics.
+        analyzed = [sql.Identifier(table) for table in self.report.tables]
         for aggregate in AGGREGATES:
             found = self.conn.execute("SELECT to_regclass(%s)", (aggregate.name,)).fetchone()
             if found and found[0]:
@@ -1107,6 +1109,14 @@ class Seeder:
                 self.conn.execute(
                     "CALL refresh_continuous_aggregate(%s, NULL, NULL)", (aggregate.name,)
                 )
+                schema, table = self.conn.execute(
+                    "SELECT materialization_hypertable_schema, materialization_hypertable_name"
+                    " FROM timescaledb_information.continuous_aggregates WHERE view_name = %s",
+                    (aggregate.name,),
+                ).fetchone() or ("", "")
+                analyzed.append(sql.Identifier(schema, table))
+        for table in analyzed:
+            self.conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(table))
         self.report.finish_seconds = seconds_since(start)
         say(f"VACUUM ANALYZE done in {self.report.finish_seconds:.1f}s")
 
@@ -1192,10 +1202,21 @@ def write_report(server: Server, report: SeedReport) -> None:
     )
 
 
+def positive_scale(text: str) -> float:
+    """``--scale``: a positive number (argparse names the option in its error)."""
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = math.nan
+    if not scale > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    return scale
+
+
 def add_seed_arguments(parser: argparse.ArgumentParser, *, scale: float = 1.0) -> None:
     parser.add_argument(
         "--scale",
-        type=float,
+        type=positive_scale,
         default=scale,
         help=f"data set size; 1.0 = 100k users, 1M orders, 2M trades (default {scale:g})",
     )
@@ -1246,8 +1267,6 @@ def main(argv: list[str] | None = None) -> int:
     add_seed_arguments(parser)
     add_database_arguments(parser)
     args = parser.parse_args(argv)
-    if args.scale <= 0:
-        parser.error(f"--scale must be positive, not {args.scale}")
 
     def seed(server: Server) -> None:
         with bench_database(server, existing=args.database, keep=args.keep) as dbname:
