@@ -82,4 +82,5 @@ VERSIONS = (
     Version(
         14, "order_history_day_account_index", ("trading.0007_order_history_day_account_index",)
     ),
+    Version(15, "trade_chunks_of_a_week", ("trading.0008_trade_chunks_of_a_week",)),
 )

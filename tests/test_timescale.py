@@ -343,23 +343,77 @@ def test_timescaledb_installed_later_converts_existing_tables(
         "rtx_timescale", "-convert", database=timescale_database, env=on(timescale_server)
     )
     assert result.returncode == 0, result.stderr
-    assert "trades: hypertable on executed_at, chunks of 1 day, 400 rows kept (" in result.stdout
+    # Version 15 is applied: the rows go into the chunks it set, a week each.
+    assert "trades: hypertable on executed_at, chunks of 7 days, 400 rows kept (" in result.stdout
+    assert ts_fetch(timescale_server, timescale_database, CHUNK_SPANS_SQL) == [
+        ("order_history", "7 days"),
+        ("trades", "7 days"),
+    ]
     assert (
         "order_history: hypertable on order_time, chunks of 7 days, 300 rows kept ("
         in result.stdout
     )
+    # Every row moved into the chunks: none is left in the parent table.
     assert ts_fetch(
         timescale_server,
         timescale_database,
-        "SELECT hypertable_name, num_chunks > 1 "
-        "FROM timescaledb_information.hypertables ORDER BY 1",
-    ) == [("order_history", True), ("trades", True)]
-    assert ts_fetch(timescale_server, timescale_database, "SELECT count(*) FROM trades") == [(400,)]
+        "SELECT (SELECT count(*) FROM trades), (SELECT count(*) FROM ONLY trades)",
+    ) == [(400, 0)]
     if edition(timescale_server, timescale_database) != "apache":
         assert "trade_minutes: continuous aggregate of trades per 1 minute, refreshed every " in (
             result.stdout
         )
         assert ts_fetch(timescale_server, timescale_database, AGGREGATES_SQL) == AGGREGATES
+
+
+CHUNK_SPANS_SQL = (
+    "SELECT DISTINCT hypertable_name, (range_end - range_start)::text "
+    "FROM timescaledb_information.chunks "
+    "WHERE hypertable_name IN ('trades', 'order_history') ORDER BY 1"
+)
+TRADE_INTERVAL_SQL = (
+    "SELECT time_interval::text FROM timescaledb_information.dimensions "
+    "WHERE hypertable_name = 'trades'"
+)
+WEEK_OF_TRADES = """
+INSERT INTO trades (account_id, symbol, side, volume, price, trade_type, executed_at)
+SELECT 1, 'EURUSD', 'BUY', 1, 1.1, 'OPEN', TIMESTAMPTZ '{start}' + i * INTERVAL '1 hour'
+FROM generate_series(0, 167) i
+"""
+
+
+@pytest.mark.timescaledb
+def test_timescaledb_version_15_makes_new_trade_chunks_a_week_and_its_revert_a_day(
+    timescale_server: dict[str, object], timescale_database: str
+) -> None:
+    env = on(timescale_server)
+    assert rtx_migrate(timescale_database, "-version=14", env=env).returncode == 0
+    assert ts_fetch(timescale_server, timescale_database, TRADE_INTERVAL_SQL) == [("1 day",)]
+    with psycopg.connect(dbname=timescale_database, autocommit=True, **timescale_server) as c:  # type: ignore[arg-type]
+        c.execute(SEED_TRADES)
+        c.execute(WEEK_OF_TRADES.format(start="2026-01-05 00:00:00+00"))
+
+    result = rtx_migrate(timescale_database, "-up", env=env)
+    assert result.returncode == 0, result.stderr
+    assert ts_fetch(timescale_server, timescale_database, TRADE_INTERVAL_SQL) == [("7 days",)]
+    with psycopg.connect(dbname=timescale_database, autocommit=True, **timescale_server) as c:  # type: ignore[arg-type]
+        # TimescaleDB's chunks start at multiples of their span from the Unix epoch, a
+        # Thursday: this week of fills, from a Thursday, fits one weekly chunk.
+        c.execute(WEEK_OF_TRADES.format(start="2026-06-04 00:00:00+00"))
+        spans = c.execute(
+            "SELECT range_start >= '2026-06-04', (range_end - range_start)::text, count(*) "
+            "FROM timescaledb_information.chunks WHERE hypertable_name = 'trades' "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+    # The chunks made before keep their day (3 for SEED_TRADES, 7 for the week of January).
+    assert spans == [(False, "1 day", 3 + 7), (True, "7 days", 1)]
+    assert ts_fetch(timescale_server, timescale_database, "SELECT count(*) FROM trades") == [
+        (400 + 168 + 168,)
+    ]
+
+    down = rtx_migrate(timescale_database, "-version=14", env=env)
+    assert down.returncode == 0, down.stderr
+    assert ts_fetch(timescale_server, timescale_database, TRADE_INTERVAL_SQL) == [("1 day",)]
 
 
 @pytest.mark.timescaledb

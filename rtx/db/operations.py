@@ -15,7 +15,8 @@ class DatabaseOnlyOperation(migrations.operations.base.Operation):
     the same on every server, so it is left as it is.
 
     A dry run (``sqlmigrate``, ``rtx-migrate -dry-run``) cannot know the SQL, which depends
-    on the server: it shows :meth:`describe` and the function's name as a comment.
+    on the server: Django shows :meth:`describe`, in either direction, and says the
+    operation cannot be written as SQL.
     """
 
     reversible = True
@@ -33,12 +34,6 @@ class DatabaseOnlyOperation(migrations.operations.base.Operation):
     def backwards(self, cursor: Any) -> None:
         raise NotImplementedError
 
-    def forwards_comment(self) -> str:
-        return f"-- {self.describe()}"
-
-    def backwards_comment(self) -> str:
-        return f"-- revert: {self.describe()}"
-
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
@@ -49,7 +44,7 @@ class DatabaseOnlyOperation(migrations.operations.base.Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        self._run(schema_editor, self.forwards, self.forwards_comment())
+        self._run(schema_editor, self.forwards)
 
     def database_backwards(
         self,
@@ -58,12 +53,9 @@ class DatabaseOnlyOperation(migrations.operations.base.Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        self._run(schema_editor, self.backwards, self.backwards_comment())
+        self._run(schema_editor, self.backwards)
 
     @staticmethod
-    def _run(schema_editor: BaseDatabaseSchemaEditor, action: CursorAction, comment: str) -> None:
-        if schema_editor.collect_sql:
-            schema_editor.collected_sql.append(comment)
-            return
+    def _run(schema_editor: BaseDatabaseSchemaEditor, action: CursorAction) -> None:
         with schema_editor.connection.cursor() as cursor:
             action(cursor)

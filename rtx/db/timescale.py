@@ -18,10 +18,12 @@ names it and the role may create extensions.
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.migrations import Migration
 
 from rtx.db.operations import DatabaseOnlyOperation
 
@@ -35,10 +37,9 @@ class Hypertable:
     chunk_interval: str
 
 
+# As version 4 makes them; later versions change an interval with SetChunkInterval.
 HYPERTABLES = (
-    # About a day of fills per chunk keeps the newest chunk and its indexes in memory.
     Hypertable("trades", "executed_at", "1 day"),
-    # One row per order: a week per chunk gives chunks of a similar size.
     Hypertable("order_history", "order_time", "7 days"),
 )
 
@@ -154,20 +155,24 @@ def state(cursor: Any) -> TimescaleState:
 _told: set[str] = set()
 
 
+def usable(current: TimescaleState) -> bool:
+    """Whether TimescaleDB can be used; where not, says why, once per process and reason."""
+    reason = current.unusable_because
+    if reason and reason not in _told:
+        _told.add(reason)
+        logger.info(
+            "TimescaleDB not used (%s): %s stay plain tables; once TimescaleDB is "
+            "available, python manage.py rtx_timescale -convert converts them",
+            reason,
+            " and ".join(item.table for item in HYPERTABLES),
+        )
+    return reason is None
+
+
 def convert(cursor: Any, hypertable: Hypertable) -> bool:
     """Make ``hypertable`` a hypertable, keeping its rows; False when TimescaleDB is unusable."""
     current = state(cursor)
-    reason = current.unusable_because
-    if reason:
-        if reason not in _told:
-            _told.add(reason)
-            tables = " and ".join(item.table for item in HYPERTABLES)
-            logger.info(
-                "TimescaleDB not used (%s): %s stay plain tables; once TimescaleDB is "
-                "available, python manage.py rtx_timescale -convert converts them",
-                reason,
-                tables,
-            )
+    if not usable(current):
         return False
     if hypertable.table in current.hypertables:
         return True
@@ -243,11 +248,55 @@ class ConvertToHypertable(DatabaseOnlyOperation):
     def backwards(self, cursor: Any) -> None:
         revert(cursor, self.hypertable)
 
-    def forwards_comment(self) -> str:
-        return f"-- {self.describe()} (rtx.db.timescale.convert)"
-
-    def backwards_comment(self) -> str:
-        return f"-- revert: {self.describe()} (rtx.db.timescale.revert)"
-
     def describe(self) -> str:
         return f"Make {self.table} a TimescaleDB hypertable where TimescaleDB is available"
+
+
+def set_chunk_interval(cursor: Any, table: str, interval: str) -> None:
+    """Chunks of ``interval`` for rows in time not yet chunked, where ``table`` is a hypertable.
+
+    Chunks already made keep their span, and no row moves: only the catalog row of the
+    table's time dimension changes, and the table itself is not locked.
+    """
+    current = state(cursor)
+    if usable(current) and table in current.hypertables:
+        cursor.execute(
+            "SELECT set_chunk_time_interval(%s::regclass, %s::interval)", [table, interval]
+        )
+
+
+class SetChunkInterval(DatabaseOnlyOperation):
+    """Migration operation: new chunks of ``interval`` forwards, of ``previous`` backwards."""
+
+    def __init__(self, name: str, *, interval: str, previous: str) -> None:
+        super().__init__(name)
+        self.interval, self.previous = interval, previous
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return (
+            type(self).__qualname__,
+            [self.name],
+            {"interval": self.interval, "previous": self.previous},
+        )
+
+    def forwards(self, cursor: Any) -> None:
+        set_chunk_interval(cursor, self.name, self.interval)
+
+    def backwards(self, cursor: Any) -> None:
+        set_chunk_interval(cursor, self.name, self.previous)
+
+    def describe(self) -> str:
+        return (
+            f"New chunks of {self.name} span {self.interval} ({self.previous} once reverted), "
+            "where it is a hypertable"
+        )
+
+
+def chunk_intervals(migrations: Iterable[Migration]) -> dict[str, str]:
+    """Each hypertable's chunk interval once ``migrations`` have run, in their order."""
+    intervals = {item.table: item.chunk_interval for item in HYPERTABLES}
+    for migration in migrations:
+        for operation in migration.operations:
+            if isinstance(operation, SetChunkInterval):
+                intervals[operation.name] = operation.interval
+    return intervals

@@ -1,11 +1,13 @@
 """``rtx_timescale``: TimescaleDB's state, converting tables after it is installed, and policies."""
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
 from rtx.db import aggregates, policies, timescale
@@ -64,7 +66,15 @@ class Command(BaseCommand):
                 "the time-series tables are not there yet: apply version 4 first (rtx-migrate -up)",
                 returncode=ExitCode.USAGE,
             )
-        for hypertable in timescale.HYPERTABLES:
+        graph = MigrationLoader(connection, ignore_no_migrations=True).graph
+        in_order = dict.fromkeys(
+            key for leaf in graph.leaf_nodes() for key in graph.forwards_plan(leaf)
+        )
+        intervals = timescale.chunk_intervals(
+            graph.nodes[key] for key in in_order if key in applied
+        )
+        for version_4_table in timescale.HYPERTABLES:
+            hypertable = replace(version_4_table, chunk_interval=intervals[version_4_table.table])
             started = time.monotonic()
             with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 cursor.execute(f'SELECT count(*) FROM "{hypertable.table}"')
