@@ -25,18 +25,23 @@ def describe(connection: BaseDatabaseWrapper) -> str:
     )
 
 
-# What a server that is still starting (or a name not in DNS yet) answers: worth waiting for.
-# An unknown database, a wrong password or TLS refused are not.
-TRANSIENT = (
+# Nothing answered: no server listening (yet), a name not in DNS (yet), no route to it.
+UNREACHABLE = (
     "Connection refused",
+    "timeout expired",
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "No route to host",
+    "No such file or directory",  # a Unix socket not there (yet)
+)
+# Worth waiting for: nothing answered yet, or a server that is still starting. An unknown
+# database, a wrong password or TLS refused are not.
+TRANSIENT = (
+    *UNREACHABLE,
     "the database system is starting up",
     "the database system is shutting down",
     "the database system is not yet accepting connections",
     "the database system is in recovery mode",
-    "timeout expired",
-    "Name or service not known",
-    "Temporary failure in name resolution",
-    "No such file or directory",  # a Unix socket not there yet
 )
 WAIT_POLL_SECONDS = 1.0
 
@@ -91,14 +96,6 @@ CAUSES = (
     ),
     ("SSL", "TLS failed ({reason}); check DB_SSL_MODE={sslmode} and the server's certificate"),
     ("certificate", "TLS failed ({reason}); check DB_SSL_MODE={sslmode} and the certificate"),
-)
-UNREACHABLE = (
-    "Connection refused",
-    "timeout expired",
-    "Name or service not known",
-    "Temporary failure in name resolution",
-    "No route to host",
-    "No such file",
 )
 
 
