@@ -8,6 +8,7 @@ reads, and the same command run again finishes the step (its statements are repe
 ``IF NOT EXISTS``/``IF EXISTS``, and INVALID leftovers of a failed build are dropped first).
 """
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -107,16 +108,16 @@ class StepExecution:
 
     def _note_failed_attempt(self, failure: MigratorError) -> None:
         """The rolled-back attempt's entry, written after the rollback; best effort."""
-        try:
-            entry = history.begin(
+        # Where the connection is gone, the failure is reported all the same.
+        with contextlib.suppress(DatabaseError):
+            history.ended(
                 self.connection,
                 self.step.version.number,
                 self.step.version.name,
                 self.step.action,
+                "failed",
+                detail=str(failure),
             )
-            history.finish(self.connection, entry, "failed", str(failure))
-        except DatabaseError:
-            pass  # The connection is gone; the failure is reported all the same.
 
     def _migrate(self) -> None:
         if self.step.completes:

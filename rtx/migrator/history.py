@@ -102,6 +102,23 @@ def finish(
         )
 
 
+def ended(
+    connection: BaseDatabaseWrapper,
+    version: int,
+    name: str,
+    action: str,
+    outcome: str,
+    *,
+    detail: str | None = None,
+    reason: str | None = None,
+) -> int:
+    """Write the entry of a change that has ended already (a record by hand, or an attempt
+    that rolled back with its own entry); its id."""
+    entry = begin(connection, version, name, action, reason=reason)
+    finish(connection, entry, outcome, detail)
+    return entry
+
+
 def note_commit_lsn(connection: BaseDatabaseWrapper, entry_id: int) -> None:
     """After the entry's change committed: the WAL position a standby must replay to have it."""
     with connection.cursor() as cursor:

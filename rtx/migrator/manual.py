@@ -66,8 +66,9 @@ def mark_applied(
             applied_with="mark-applied",
             reason=reason,
         )
-        entry = history.begin(connection, number, version.name, "mark-applied", reason=reason)
-        history.finish(connection, entry, "done")
+        entry = history.ended(
+            connection, number, version.name, "mark-applied", "done", reason=reason
+        )
     history.note_commit_lsn(connection, entry)
 
 
@@ -108,6 +109,7 @@ def mark_pending(
         for app_label, name in version.keys:
             recorder.record_unapplied(app_label, name)
         mirror.remove(connection, version)
-        entry = history.begin(connection, number, version.name, "mark-pending", reason=reason)
-        history.finish(connection, entry, "done")
+        entry = history.ended(
+            connection, number, version.name, "mark-pending", "done", reason=reason
+        )
     history.note_commit_lsn(connection, entry)
