@@ -13,8 +13,9 @@ from urllib.parse import urlparse
 
 import psycopg
 import pytest
+from django.db.migrations.loader import MigrationLoader
 
-from rtx.db.timescale import TimescaleState
+from rtx.db.timescale import TimescaleState, chunk_intervals
 from rtx.migrator.catalog import catalog, catalog_differences
 from tests.conftest import (
     PROJECT_ROOT,
@@ -133,6 +134,14 @@ def test_when_timescaledb_can_be_used(state: TimescaleState, reason: str | None)
     assert state.unusable_because == reason
 
 
+def test_chunk_intervals_are_version_4s_until_a_later_migration_sets_one() -> None:
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    up_to = {key: graph.nodes[key] for key in graph.forwards_plan(WEEK_CHUNKS)}
+    before = [migration for key, migration in up_to.items() if key != WEEK_CHUNKS]
+    assert chunk_intervals(before) == {"trades": "1 day", "order_history": "7 days"}
+    assert chunk_intervals(up_to.values()) == {"trades": "7 days", "order_history": "7 days"}
+
+
 def test_success_switched_off(database: str) -> None:
     result = rtx_migrate(database, "-up", env={"RTX_TIMESCALEDB": "off"})
     assert NOTICE.format(reason="RTX_TIMESCALEDB is off") in result.stdout
@@ -211,6 +220,7 @@ def on(server: dict[str, object], extra: dict[str, str] | None = None) -> dict[s
     }
 
 
+WEEK_CHUNKS = ("trading", "0008_trade_chunks_of_a_week")
 VERSION_SQL = "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
 AGGREGATES_SQL = (
     "SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates "
