@@ -287,6 +287,16 @@ def test_timescaledb_hypertables_keep_ids_unique_and_the_orm_working(
     )
     assert status["timescaledb"]["in_use"] is True
     assert status["timescaledb"]["hypertables"] == ["order_history", "trades"]
+    assert status["timescaledb"]["chunk_intervals"] == {
+        "order_history": "7 days",
+        "trades": "7 days",
+    }
+    assert (
+        "TimescaleDB: active (2.28.3); hypertables: order_history (chunks of 7 days), "
+        "trades (chunks of 7 days)"
+    ).replace("2.28.3", status["timescaledb"]["installed"]) in (
+        rtx_migrate(timescale_database, "-status", env=on(timescale_server)).stdout
+    )
 
 
 @pytest.mark.timescaledb
@@ -424,6 +434,8 @@ def test_timescaledb_version_15_makes_new_trade_chunks_a_week_and_its_revert_a_d
     down = rtx_migrate(timescale_database, "-version=14", env=env)
     assert down.returncode == 0, down.stderr
     assert ts_fetch(timescale_server, timescale_database, TRADE_INTERVAL_SQL) == [("1 day",)]
+    status = json.loads(rtx_migrate(timescale_database, "-status", "-json", env=env).stdout)
+    assert status["timescaledb"]["chunk_intervals"]["trades"] == "1 day"
 
 
 @pytest.mark.timescaledb
@@ -469,7 +481,7 @@ def test_timescaledb_apache_edition_refuses_configured_policies_and_changes_noth
     )
     assert status.stdout.strip() == (
         "TimescaleDB: active (2.28.3, Apache-2 edition: no compression or retention policies);"
-        " hypertables: order_history, trades"
+        " hypertables: order_history (chunks of 7 days), trades (chunks of 7 days)"
     ).replace("2.28.3", ts_fetch(timescale_server, timescale_database, VERSION_SQL)[0][0])
     cleared = manage(
         "rtx_timescale", "-policies", database=timescale_database, env=on(timescale_server)

@@ -61,9 +61,14 @@ SELECT
     current_user,
     current_setting('timescaledb.license', true)
 """
+# Each hypertable of the schema and the span of the chunks it makes now (its time dimension).
 HYPERTABLES_SQL = """
-SELECT hypertable_name FROM timescaledb_information.hypertables
-WHERE hypertable_schema = current_schema() ORDER BY 1
+SELECT h.hypertable_name, d.time_interval::text
+FROM timescaledb_information.hypertables h
+LEFT JOIN timescaledb_information.dimensions d
+    ON d.hypertable_schema = h.hypertable_schema AND d.hypertable_name = h.hypertable_name
+    AND d.dimension_number = 1
+WHERE h.hypertable_schema = current_schema() ORDER BY 1
 """
 
 
@@ -77,9 +82,14 @@ class TimescaleState:
     # 'timescale' (Community edition) or 'apache' (Apache-2 edition: no policies); None
     # where the library is not loaded.
     license: str | None = None
-    hypertables: tuple[str, ...] = field(default=())
+    # Each hypertable and the span of the chunks it makes now, e.g. {"trades": "7 days"}.
+    chunk_intervals: dict[str, str] = field(default_factory=dict)
     # What this role could not read, said instead of failing (a SELECT-only role).
     unchecked: tuple[str, ...] = field(default=())
+
+    @property
+    def hypertables(self) -> tuple[str, ...]:
+        return tuple(self.chunk_intervals)
 
     @property
     def apache_edition(self) -> bool:
@@ -104,7 +114,13 @@ class TimescaleState:
             return f"not in use ({reason}); time-series tables are plain tables"
         if self.installed is None:
             return f"available ({self.available}), not yet created in this database"
-        tables = ", ".join(self.hypertables) or "none"
+        tables = (
+            ", ".join(
+                f"{table} (chunks of {interval})"
+                for table, interval in self.chunk_intervals.items()
+            )
+            or "none"
+        )
         edition = ", Apache-2 edition: no compression or retention policies"
         return (
             f"active ({self.installed}{edition if self.apache_edition else ''}); "
@@ -120,6 +136,7 @@ class TimescaleState:
             "available": self.available,
             "preloaded": self.preloaded,
             "hypertables": list(self.hypertables),
+            "chunk_intervals": dict(self.chunk_intervals),
             "summary": self.describe(),
         }
 
@@ -135,10 +152,10 @@ def state(cursor: Any) -> TimescaleState:
             f"TimescaleDB taken as {'' if preloaded else 'not '}preloaded, from whether its "
             "timescaledb.license setting exists",
         )
-    hypertables: tuple[str, ...] = ()
+    chunk_intervals: dict[str, str] = {}
     if installed and preloaded:
         cursor.execute(HYPERTABLES_SQL)
-        hypertables = tuple(row[0] for row in cursor.fetchall())
+        chunk_intervals = dict(cursor.fetchall())
     return TimescaleState(
         installed,
         available,
@@ -146,7 +163,7 @@ def state(cursor: Any) -> TimescaleState:
         bool(may_create),
         role,
         license,
-        hypertables,
+        chunk_intervals,
         unchecked,
     )
 
