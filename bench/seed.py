@@ -1109,12 +1109,14 @@ class Seeder:
                 self.conn.execute(
                     "CALL refresh_continuous_aggregate(%s, NULL, NULL)", (aggregate.name,)
                 )
-                schema, table = self.conn.execute(
+                materialized = self.conn.execute(
                     "SELECT materialization_hypertable_schema, materialization_hypertable_name"
                     " FROM timescaledb_information.continuous_aggregates WHERE view_name = %s",
                     (aggregate.name,),
-                ).fetchone() or ("", "")
-                analyzed.append(sql.Identifier(schema, table))
+                ).fetchone()
+                if materialized is None:
+                    raise BenchError(f"{aggregate.name} is not a continuous aggregate")
+                analyzed.append(sql.Identifier(*materialized))
         for table in analyzed:
             self.conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(table))
         self.report.finish_seconds = seconds_since(start)
@@ -1208,7 +1210,7 @@ def positive_scale(text: str) -> float:
         scale = float(text)
     except ValueError:
         scale = math.nan
-    if not scale > 0:
+    if not (scale > 0 and math.isfinite(scale)):
         raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
     return scale
 

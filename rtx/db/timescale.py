@@ -269,17 +269,29 @@ class ConvertToHypertable(DatabaseOnlyOperation):
         return f"Make {self.table} a TimescaleDB hypertable where TimescaleDB is available"
 
 
-def set_chunk_interval(cursor: Any, table: str, interval: str) -> None:
-    """Chunks of ``interval`` for rows in time not yet chunked, where ``table`` is a hypertable.
+def set_chunk_interval(cursor: Any, table: str, interval: str, *, over: str) -> None:
+    """New chunks of ``interval`` where ``table`` is a hypertable making chunks of ``over``.
 
     Chunks already made keep their span, and no row moves: only the catalog row of the
-    table's time dimension changes, and the table itself is not locked.
+    table's time dimension changes, and the table itself is not locked. A hypertable whose
+    chunks were sized by hand to something else keeps them, and a line says so.
     """
     current = state(cursor)
-    if usable(current) and table in current.hypertables:
-        cursor.execute(
-            "SELECT set_chunk_time_interval(%s::regclass, %s::interval)", [table, interval]
+    if table not in current.hypertables:
+        usable(current)  # where TimescaleDB is not in use, one line says why
+        return
+    now = current.chunk_intervals[table]
+    cursor.execute("SELECT %s::interval = %s::interval", [now, over])
+    if not cursor.fetchone()[0]:
+        logger.info(
+            "%s keeps its chunks of %s, sized by hand: only chunks of %s become %s here",
+            table,
+            now,
+            over,
+            interval,
         )
+        return
+    cursor.execute("SELECT set_chunk_time_interval(%s::regclass, %s::interval)", [table, interval])
 
 
 class SetChunkInterval(DatabaseOnlyOperation):
@@ -297,10 +309,10 @@ class SetChunkInterval(DatabaseOnlyOperation):
         )
 
     def forwards(self, cursor: Any) -> None:
-        set_chunk_interval(cursor, self.name, self.interval)
+        set_chunk_interval(cursor, self.name, self.interval, over=self.previous)
 
     def backwards(self, cursor: Any) -> None:
-        set_chunk_interval(cursor, self.name, self.previous)
+        set_chunk_interval(cursor, self.name, self.previous, over=self.interval)
 
     def describe(self) -> str:
         return (

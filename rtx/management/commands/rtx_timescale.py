@@ -80,9 +80,11 @@ class Command(BaseCommand):
                 cursor.execute(f'SELECT count(*) FROM "{hypertable.table}"')
                 rows = cursor.fetchone()[0]
                 timescale.convert(cursor, hypertable)
+                # As the catalog has it: a table that was a hypertable already keeps its own.
+                chunks = timescale.state(cursor).chunk_intervals[hypertable.table]
             self.stdout.write(
                 f"{hypertable.table}: hypertable on {hypertable.time_column}, chunks of "
-                f"{hypertable.chunk_interval}, {rows} rows kept ({time.monotonic() - started:.2f}s)"
+                f"{chunks}, {rows} rows kept ({time.monotonic() - started:.2f}s)"
             )
         if AGGREGATES_MIGRATION not in applied:
             return  # version 12 creates them
