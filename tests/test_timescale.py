@@ -346,19 +346,20 @@ def test_timescaledb_down_restores_plain_tables_with_their_rows(
         assert new_id == (401,)
 
 
+def installed_later(server: dict[str, object], database: str, target: str):  # type: ignore[no-untyped-def]
+    """Migrate to ``target`` with TimescaleDB switched off, add rows, then ``-convert``."""
+    off = on(server, {"RTX_TIMESCALEDB": "off"})
+    assert rtx_migrate(database, target, env=off).returncode == 0
+    with psycopg.connect(dbname=database, autocommit=True, **server) as connection:  # type: ignore[arg-type]
+        connection.execute(SEED_TRADES)
+    return manage("rtx_timescale", "-convert", database=database, env=on(server))
+
+
 @pytest.mark.timescaledb
 def test_timescaledb_installed_later_converts_existing_tables(
     timescale_server: dict[str, object], timescale_database: str
 ) -> None:
-    off = on(timescale_server, {"RTX_TIMESCALEDB": "off"})
-    assert rtx_migrate(timescale_database, "-up", env=off).returncode == 0
-    with psycopg.connect(
-        dbname=timescale_database, autocommit=True, **timescale_server
-    ) as connection:  # type: ignore[arg-type]
-        connection.execute(SEED_TRADES)
-    result = manage(
-        "rtx_timescale", "-convert", database=timescale_database, env=on(timescale_server)
-    )
+    result = installed_later(timescale_server, timescale_database, "-up")
     assert result.returncode == 0, result.stderr
     # Version 15 is applied: the rows go into the chunks it set, a week each.
     assert "trades: hypertable on executed_at, chunks of 7 days, 400 rows kept (" in result.stdout
@@ -439,13 +440,7 @@ def test_timescaledb_version_15_makes_new_trade_chunks_a_week_and_its_revert_a_d
 def test_timescaledb_converted_at_version_14_makes_day_chunks_and_15_follows_with_it_off(
     timescale_server: dict[str, object], timescale_database: str
 ) -> None:
-    off = on(timescale_server, {"RTX_TIMESCALEDB": "off"})
-    assert rtx_migrate(timescale_database, "-version=14", env=off).returncode == 0
-    with psycopg.connect(dbname=timescale_database, autocommit=True, **timescale_server) as c:  # type: ignore[arg-type]
-        c.execute(SEED_TRADES)
-    converted = manage(
-        "rtx_timescale", "-convert", database=timescale_database, env=on(timescale_server)
-    )
+    converted = installed_later(timescale_server, timescale_database, "-version=14")
     assert converted.returncode == 0, converted.stderr
     assert "trades: hypertable on executed_at, chunks of 1 day, 400 rows kept (" in (
         converted.stdout
@@ -456,6 +451,7 @@ def test_timescaledb_converted_at_version_14_makes_day_chunks_and_15_follows_wit
     ]
     # Switched off, version 15 still sizes the hypertable that trades already is, so that
     # the version recorded is what the catalog holds.
+    off = on(timescale_server, {"RTX_TIMESCALEDB": "off"})
     result = rtx_migrate(timescale_database, "-up", env=off)
     assert result.returncode == 0, result.stderr
     assert "stay plain tables" not in result.stdout
