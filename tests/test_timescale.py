@@ -240,6 +240,12 @@ def ts_fetch(server: dict[str, object], database: str, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
+def ts_execute(server: dict[str, object], database: str, *statements: str) -> None:
+    with psycopg.connect(dbname=database, autocommit=True, **server) as connection:  # type: ignore[arg-type]
+        for statement in statements:
+            connection.execute(statement)
+
+
 @pytest.mark.timescaledb
 def test_timescaledb_hypertables_keep_ids_unique_and_the_orm_working(
     timescale_server: dict[str, object], timescale_database: str
@@ -302,10 +308,7 @@ def test_timescaledb_time_buckets_equal_plain_postgresql(
 ) -> None:
     assert rtx_migrate(timescale_database, "-up", env=on(timescale_server)).returncode == 0
     assert rtx_migrate(database, "-up").returncode == 0
-    with psycopg.connect(
-        dbname=timescale_database, autocommit=True, **timescale_server
-    ) as connection:  # type: ignore[arg-type]
-        connection.execute(SEED_TRADES)
+    ts_execute(timescale_server, timescale_database, SEED_TRADES)
     with connect(database) as connection:
         connection.execute(SEED_TRADES)
     on_timescale = selector_results(timescale_database, int(timescale_server["port"]))  # type: ignore[arg-type]
@@ -327,10 +330,7 @@ def test_timescaledb_down_restores_plain_tables_with_their_rows(
     ) as connection:  # type: ignore[arg-type]
         before = catalog(connection.cursor())
     assert rtx_migrate(timescale_database, "-up", env=env).returncode == 0
-    with psycopg.connect(
-        dbname=timescale_database, autocommit=True, **timescale_server
-    ) as connection:  # type: ignore[arg-type]
-        connection.execute(SEED_TRADES)
+    ts_execute(timescale_server, timescale_database, SEED_TRADES)
     down = rtx_migrate(timescale_database, "-version=3", env=env)
     assert down.returncode == 0, down.stderr
     with psycopg.connect(
@@ -350,8 +350,7 @@ def installed_later(server: dict[str, object], database: str, target: str):  # t
     """Migrate to ``target`` with TimescaleDB switched off, add rows, then ``-convert``."""
     off = on(server, {"RTX_TIMESCALEDB": "off"})
     assert rtx_migrate(database, target, env=off).returncode == 0
-    with psycopg.connect(dbname=database, autocommit=True, **server) as connection:  # type: ignore[arg-type]
-        connection.execute(SEED_TRADES)
+    ts_execute(server, database, SEED_TRADES)
     return manage("rtx_timescale", "-convert", database=database, env=on(server))
 
 
@@ -407,9 +406,12 @@ def test_timescaledb_version_15_makes_new_trade_chunks_a_week_and_its_revert_a_d
     env = on(timescale_server)
     assert rtx_migrate(timescale_database, "-version=14", env=env).returncode == 0
     assert ts_fetch(timescale_server, timescale_database, TRADE_INTERVAL_SQL) == [("1 day",)]
-    with psycopg.connect(dbname=timescale_database, autocommit=True, **timescale_server) as c:  # type: ignore[arg-type]
-        c.execute(SEED_TRADES)
-        c.execute(WEEK_OF_TRADES.format(start="2026-01-05 00:00:00+00"))
+    ts_execute(
+        timescale_server,
+        timescale_database,
+        SEED_TRADES,
+        WEEK_OF_TRADES.format(start="2026-01-05 00:00:00+00"),
+    )
 
     result = rtx_migrate(timescale_database, "-up", env=env)
     assert result.returncode == 0, result.stderr
@@ -464,7 +466,7 @@ def test_timescaledb_chunks_sized_by_hand_are_kept_by_version_15_both_ways(
 ) -> None:
     env = on(timescale_server)
     assert rtx_migrate(timescale_database, "-version=14", env=env).returncode == 0
-    ts_fetch(
+    ts_execute(
         timescale_server,
         timescale_database,
         "SELECT set_chunk_time_interval('trades', INTERVAL '3 days')",
@@ -562,8 +564,11 @@ def test_timescaledb_everything_reverts_and_drift_sees_the_hypertables_as_promis
         ["order_history", "trades"],
         [],
     )
-    with psycopg.connect(dbname=timescale_database, autocommit=True, **timescale_server) as c:  # type: ignore[arg-type]
-        c.execute("CREATE VIEW big_trades AS SELECT id, volume FROM trades WHERE volume > 100")
+    ts_execute(
+        timescale_server,
+        timescale_database,
+        "CREATE VIEW big_trades AS SELECT id, volume FROM trades WHERE volume > 100",
+    )
     # The continuous aggregates and TimescaleDB's own views on the hypertables are ours;
     # another owner's view is not.
     refused = rtx_migrate(timescale_database, "-version=0", env=env)
@@ -571,8 +576,7 @@ def test_timescaledb_everything_reverts_and_drift_sees_the_hypertables_as_promis
     assert refused.stderr.splitlines()[1:] == [
         "  view big_trades depends on table trades (detach: DROP VIEW big_trades)"
     ]
-    with psycopg.connect(dbname=timescale_database, autocommit=True, **timescale_server) as c:  # type: ignore[arg-type]
-        c.execute("DROP VIEW big_trades")
+    ts_execute(timescale_server, timescale_database, "DROP VIEW big_trades")
     reverted = rtx_migrate(timescale_database, "-version=0", env=env)
     assert reverted.returncode == 0, reverted.stderr
     assert ts_fetch(
