@@ -8,6 +8,7 @@ class RtxConfig(AppConfig):
     verbose_name = "RTX schema"
 
     def ready(self) -> None:
+        import rtx.db.lookups  # noqa: F401  (registers field__any_of)
         from rtx.migrator.mirror import sync_after_migrate
         from rtx.migrator.plain_migrate import refuse_unsafe_plan
 

@@ -319,7 +319,46 @@ def test_success_audit_details_by_json_containment_through_its_index() -> None:
         found = list(audit_log_containing(details={"account_id": 42}))
     assert [e.action for e in found] == ["delete", "update"]
     assert audit_log_containing(details={"changes": {"status": {}}}).count() == 3
-    assert "admin_audit_log_details_path_idx" in plan_of(sent.captured_queries[0]["sql"])
+    lookup, by_id = (query["sql"] for query in sent.captured_queries)
+    assert "admin_audit_log_details_path_idx" in plan_of(lookup)
+    assert "@>" not in by_id and " = ANY(" in by_id
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("wanted", [[], [2], [4, 1, 4], (3, 99)])
+def test_success_any_of_selects_what_in_selects(wanted: Any) -> None:
+    ids = [
+        entry.id
+        for entry in AdminAuditLog.objects.bulk_create(
+            AdminAuditLog(admin_username="ann", action="login", resource_type="session")
+            for _ in range(4)
+        )
+    ]
+    chosen = [ids[n - 1] if n <= len(ids) else n * 1000 for n in wanted]
+    by_array = AdminAuditLog.objects.filter(id__any_of=chosen).order_by("id")
+    assert list(by_array) == list(AdminAuditLog.objects.filter(id__in=chosen).order_by("id"))
+    assert by_array.count() == len(set(chosen) & set(ids))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("most_ids", "read_by_id"), [(3, True), (2, False)])
+def test_success_audit_containment_read_in_the_log_order_past_most_ids(
+    monkeypatch: pytest.MonkeyPatch, most_ids: int, read_by_id: bool
+) -> None:
+    """Up to SEARCH_IDS matches are read by id; more, newest first through the log's order."""
+    monkeypatch.setattr("adminpanel.selectors.SEARCH_IDS", most_ids)
+    for action in ("login", "update", "delete", "update"):
+        AdminAuditLog.objects.create(
+            admin_username="ann", action=action, resource_type="accounts", details={"a": 1}
+        )
+    with CaptureQueriesContext(connection) as sent:
+        found = list(
+            audit_log_containing(
+                details={"a": 1}, queryset=AdminAuditLog.objects.exclude(action="login")
+            )
+        )
+    assert [e.action for e in found] == ["update", "delete", "update"]
+    assert ("@>" not in sent.captured_queries[-1]["sql"]) == read_by_id
 
 
 @pytest.mark.django_db
