@@ -18,7 +18,8 @@ a page halfway through the list; and, for the audit log, a search by JSON contai
 (middleware, view, queries, template). Each page is timed ``--runs`` times after one
 warm-up; reported: the median and the slowest, and the number of SQL statements. The target
 is 300 ms; a miss is reported, never turned into a failing exit status. Results go to
-``bench/results/admin_pages.txt``.
+``bench/results/admin_pages.txt``, or ``admin_pages_timescaledb.txt`` where trades and
+order_history are hypertables.
 """
 
 import html
@@ -194,11 +195,26 @@ def report_lines(timings: list[Timing]) -> list[str]:
     return lines
 
 
+def hypertables() -> tuple[str, ...]:
+    """The tables TimescaleDB keeps as hypertables, on Django's database."""
+    from django.db import connection
+
+    from rtx.db import timescale
+
+    with connection.cursor() as cursor:
+        return timescale.state(cursor).hypertables
+
+
 def write_report(server: Server, dbname: str, timings: list[Timing]) -> None:
+    """``admin_pages.txt``, or ``admin_pages_timescaledb.txt`` where there are hypertables."""
+    kept = hypertables()
     write_results(
-        "admin_pages",
+        "admin_pages_timescaledb" if kept else "admin_pages",
         "rtx-schema benchmark: back-office pages (bench/admin_pages.py)",
-        environment_lines(server, dbname),
+        [
+            *environment_lines(server, dbname),
+            "TimescaleDB: hypertables " + ", ".join(kept) if kept else "TimescaleDB: not in use",
+        ],
         report_lines(timings),
     )
 
