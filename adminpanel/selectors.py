@@ -14,12 +14,11 @@ from rtx.db.keyset import PAGE
 from rtx.db.optional_filters import ANY, AnyValue, filter_given
 from rtx.db.routers import replica_read
 
-# How many of the newest entries audit_log_search samples, and the share of them that must
-# hold the text for it to count as common (see there).
+# How many of the newest entries the audit log's searches sample, and the share of them that
+# must match for a search to count as common; up to SEARCH_IDS entries of a rarer one are
+# returned by id (see newest_first_or_by_id).
 SEARCH_SAMPLE = 2_000
 COMMON_SHARE = 0.01
-# Up to this many entries found through an index are returned by id; past it, the entries
-# are read in the log's order (see found_through_index).
 SEARCH_IDS = 10_000
 
 
@@ -56,10 +55,11 @@ def audit_log_containing(
 
     JSON containment: ``details={"account_id": 42}`` finds every entry with that key and
     value at the top of its details; ``{"changes": {"status": {}}}`` every change of a
-    status. Found through ``admin_audit_log_details_path_idx`` (see found_through_index).
+    status. Served by ``admin_audit_log_details_path_idx``; reads when called (see
+    newest_first_or_by_id).
     """
     entries = AdminAuditLog.objects.all() if queryset is None else queryset
-    return found_through_index(entries, entries.filter(details__contains=details)).order_by("-id")
+    return newest_first_or_by_id(entries, entries.filter(details__contains=details))
 
 
 def audit_log_search(
@@ -67,42 +67,42 @@ def audit_log_search(
 ) -> QuerySet[AdminAuditLog]:
     """Entries of ``queryset`` (default: all) whose details contain ``text``, in any case.
 
-    ``UPPER(details::text) LIKE UPPER('%text%')`` is what the trigram index
-    ``admin_audit_log_details_trgm_idx`` serves. Read newest first, a page is found
-    quickly in the log's order when the text is common among the newest entries, and
-    through the index when it is not; PostgreSQL cannot tell which (its estimate for such
-    a pattern is off by orders of magnitude), so the newest entries are sampled first. A
-    text found in fewer than 1% of them is looked up through the index, and the entries
-    found (up to 10,000) are returned by id.
+    ``UPPER(details::text) LIKE UPPER('%text%')``, served by the trigram index
+    ``admin_audit_log_details_trgm_idx``; reads when called (see newest_first_or_by_id).
     """
     entries = AdminAuditLog.objects.all() if queryset is None else queryset
     if not text:
-        return entries
+        return entries.order_by("-id")
     matching = entries.alias(details_text=Upper(Cast("details", TextField()))).filter(
         details_text__contains=text.upper()
     )
-    newest = AdminAuditLog.objects.aggregate(newest=Max("id"))["newest"] or 0
-    sampled = matching.filter(id__gt=newest - SEARCH_SAMPLE).count()
-    if sampled >= SEARCH_SAMPLE * COMMON_SHARE:
-        return matching
-    return found_through_index(entries, matching)
+    return newest_first_or_by_id(entries, matching)
 
 
-def found_through_index(
+def newest_first_or_by_id(
     entries: QuerySet[AdminAuditLog], matching: QuerySet[AdminAuditLog]
 ) -> QuerySet[AdminAuditLog]:
-    """The entries of ``matching``, looked up through its index and returned by id.
+    """The entries of ``matching``, newest first, read the way that finds them quickly.
 
     A GIN index finds the entries that match but not in the log's order, so PostgreSQL
     must choose: read them all through the index and sort, or read the log newest first
-    and keep those that match. Its estimate for a JSON or text pattern cannot tell which is
-    cheaper, and the wrong choice is slow: a page of the busiest accounts' entries (up to
-    1,300 among 500k) took 26.7 ms at p99 read in the log's order, 4.6 ms this way
-    (bench/results/reads.txt). So the ids come from the index first; a match in more than
-    SEARCH_IDS entries is read in the log's order instead, where it fills a page quickly.
+    and keep those that match. Its estimate for a JSON document or a text pattern cannot
+    tell which is cheaper, and the wrong choice is slow both ways: a page of the busiest
+    accounts' entries (up to 1,300 among 500k) took 26.7 ms at p99 read in the log's order,
+    and a status change (in a quarter of the entries) takes milliseconds to collect through
+    the index where the log's order finds a page at once. So the newest SEARCH_SAMPLE
+    entries are sampled first (two statements): a match in COMMON_SHARE of them or more is
+    read in the log's order; a rarer one through the index, whose ids (up to SEARCH_IDS;
+    past that, the log's order again) are read when this is called, and the entries are
+    returned by id: a queryset made later does not see entries added since.
     """
-    found = list(matching.order_by().values_list("id", flat=True)[: SEARCH_IDS + 1])
-    return matching if len(found) > SEARCH_IDS else entries.filter(id__any_of=found)
+    newest = AdminAuditLog.objects.aggregate(newest=Max("id"))["newest"] or 0
+    sampled = matching.filter(id__gt=newest - SEARCH_SAMPLE).count()
+    if sampled < SEARCH_SAMPLE * COMMON_SHARE:
+        found = list(matching.order_by().values_list("id", flat=True)[: SEARCH_IDS + 1])
+        if len(found) <= SEARCH_IDS:
+            return entries.filter(id__any_of=found).order_by("-id")
+    return matching.order_by("-id")
 
 
 @dataclass(frozen=True)

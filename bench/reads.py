@@ -406,6 +406,7 @@ def build_patterns(sampler: Sampler) -> list[Pattern]:
             f'{{"account_id": N}}, the {BUSY_ACCOUNTS} accounts with the most entries',
             lambda kw: list(audit.audit_log_containing(**kw)[:PAGE]),
             [{"details": {"account_id": a}} for a in sampler.choices(busiest_audited)],
+            target_ms=None,
         ),
         Pattern(
             "audit_log_search",

@@ -319,9 +319,27 @@ def test_success_audit_details_by_json_containment_through_its_index() -> None:
         found = list(audit_log_containing(details={"account_id": 42}))
     assert [e.action for e in found] == ["delete", "update"]
     assert audit_log_containing(details={"changes": {"status": {}}}).count() == 3
-    lookup, by_id = (query["sql"] for query in sent.captured_queries)
+    lookup, by_id = (query["sql"] for query in sent.captured_queries[-2:])
     assert "admin_audit_log_details_path_idx" in plan_of(lookup)
     assert "@>" not in by_id and " = ANY(" in by_id
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("copies", [1, 40])
+def test_success_audit_containment_reads_a_common_match_in_the_log_order(copies: int) -> None:
+    """A document in 2% of the newest entries is read in the log's order; a rarer one by id."""
+    AdminAuditLog.objects.bulk_create(
+        AdminAuditLog(admin_username="x", action="update", resource_type="r", details={"n": n})
+        for n in range(2_000)
+    )
+    for _ in range(copies):
+        AdminAuditLog.objects.create(
+            admin_username="x", action="update", resource_type="r", details={"note": "needle"}
+        )
+    with CaptureQueriesContext(connection) as sent:
+        found = list(audit_log_containing(details={"note": "needle"}))
+    assert len(found) == copies and all(e.details == {"note": "needle"} for e in found)
+    assert ("@>" in sent.captured_queries[-1]["sql"]) == (copies == 40)
 
 
 @pytest.mark.django_db
@@ -338,6 +356,12 @@ def test_success_any_of_selects_what_in_selects(wanted: Any) -> None:
     by_array = AdminAuditLog.objects.filter(id__any_of=chosen).order_by("id")
     assert list(by_array) == list(AdminAuditLog.objects.filter(id__in=chosen).order_by("id"))
     assert by_array.count() == len(set(chosen) & set(ids))
+
+
+@pytest.mark.django_db
+def test_fail_any_of_refuses_a_query() -> None:
+    with pytest.raises(TypeError, match="any_of takes a list of values, not a query"):
+        AdminAuditLog.objects.filter(id__any_of=AdminAuditLog.objects.values("id"))
 
 
 @pytest.mark.django_db
