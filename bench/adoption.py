@@ -20,8 +20,8 @@ process, Python and Django start-up included:
 - ``-status``: recognising the Go-built database;
 - ``-up -dry-run``: the adoption plan (shape verification and value checks, read-only);
 - ``-up``: the adoption (verification, conversion of the 15 tables, recording version 1)
-  followed by every later version; its per-table lines ("converted trades: N rows in Xs")
-  are kept;
+  followed by every later version; its lines for tables that took a second or more
+  ("converted trades: N rows in Xs") and for each version are kept;
 - a second ``-up``: the no-op of an adopted, up-to-date database.
 
 Then it checks that the 15 tables hold as many rows as before, that no ``timestamp without
