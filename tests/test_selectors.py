@@ -324,18 +324,23 @@ def test_success_audit_details_by_json_containment_through_its_index() -> None:
     assert "@>" not in by_id and " = ANY(" in by_id
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("copies", [1, 40])
-def test_success_audit_containment_reads_a_common_match_in_the_log_order(copies: int) -> None:
-    """A document in 2% of the newest entries is read in the log's order; a rarer one by id."""
+def log_after_2000_entries(copies: int, details: dict[str, Any]) -> None:
+    """2,000 audit entries of other details, then ``copies`` holding ``details``, the newest."""
     AdminAuditLog.objects.bulk_create(
         AdminAuditLog(admin_username="x", action="update", resource_type="r", details={"n": n})
         for n in range(2_000)
     )
     for _ in range(copies):
         AdminAuditLog.objects.create(
-            admin_username="x", action="update", resource_type="r", details={"note": "needle"}
+            admin_username="x", action="update", resource_type="r", details=details
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("copies", [1, 40])
+def test_success_audit_containment_reads_a_common_match_in_the_log_order(copies: int) -> None:
+    """A document in 2% of the newest entries is read in the log's order; a rarer one by id."""
+    log_after_2000_entries(copies, {"note": "needle"})
     with CaptureQueriesContext(connection) as sent:
         found = list(audit_log_containing(details={"note": "needle"}))
     assert len(found) == copies and all(e.details == {"note": "needle"} for e in found)
@@ -389,14 +394,7 @@ def test_success_audit_containment_read_in_the_log_order_past_most_ids(
 @pytest.mark.parametrize("copies", [1, 40])
 def test_success_any_text_search_finds_rare_and_common_texts(copies: int) -> None:
     """A text in 2% of the newest entries is read in the log's order; a rarer one by id."""
-    AdminAuditLog.objects.bulk_create(
-        AdminAuditLog(admin_username="x", action="update", resource_type="r", details={"n": n})
-        for n in range(2_000)
-    )
-    for _ in range(copies):
-        AdminAuditLog.objects.create(
-            admin_username="x", action="update", resource_type="r", details={"note": "Needle"}
-        )
+    log_after_2000_entries(copies, {"note": "Needle"})
     with CaptureQueriesContext(connection) as sent:
         found = list(audit_log_search(text="nEEDLE").order_by("-id"))
     assert len(found) == copies and all(e.details == {"note": "Needle"} for e in found)
